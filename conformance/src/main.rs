@@ -1,0 +1,2 @@
+//! The conformance runner.
+fn main() {}
