@@ -1,0 +1,2 @@
+//! Criterion benchmarks of the SIP message layer (filled with the message layer).
+fn main() {}
