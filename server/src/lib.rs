@@ -7,3 +7,5 @@
 //!
 //! - [`sip::message`]: our own SIP message layer (RFC 3261 §7, §20, §25; RFC 5118): framing,
 //!   parsing, typed header access, serialization. Pure, no I/O.
+
+pub mod sip;
