@@ -76,7 +76,7 @@ pub fn run(env: &Env, case: &Case, transport: Transport) -> Outcome {
 /// The steps of one run. Cleanup steps (stopping Ringway, reaping the UAS) run even after an
 /// earlier failure, and each failure is recorded.
 fn attempt(env: &Env, case: &Case, transport: Transport, dir: &Path, problems: &mut Vec<String>) {
-    let mut record = |result: Result<()>| {
+    let record = |problems: &mut Vec<String>, result: Result<()>| {
         if let Err(err) = result {
             problems.push(format!("{err:#}"));
         }
@@ -102,7 +102,7 @@ fn attempt(env: &Env, case: &Case, transport: Transport, dir: &Path, problems: &
         });
         match started {
             Ok(pair) => uas = Some(pair),
-            Err(err) => return record(Err(err.context("starting the SIPp UAS"))),
+            Err(err) => return record(problems, Err(err.context("starting the SIPp UAS"))),
         }
     }
 
@@ -114,7 +114,7 @@ fn attempt(env: &Env, case: &Case, transport: Transport, dir: &Path, problems: &
 
     // 3. The UAC, then Ringway's clean stop.
     match daemon {
-        Err(err) => record(Err(err)),
+        Err(err) => record(problems, Err(err)),
         Ok((daemon, listeners)) => {
             let uac = listeners
                 .sip(transport)
@@ -132,15 +132,35 @@ fn attempt(env: &Env, case: &Case, transport: Transport, dir: &Path, problems: &
                     };
                     invocation.spawn(&env.sipp)?.finish(UAC_TIMEOUT + HARD_GRACE)
                 });
-            record(uac);
-            record(daemon.stop());
+            record(problems, uac);
+            record(problems, daemon.stop());
         }
     }
 
-    // 4. The UAS must have completed its calls too.
+    // 4. The UAS must have completed its calls too. After an earlier failure it would only
+    //    sit out its timeout, so it is killed at once; its errors may still explain things.
     if let Some((_, running)) = uas {
-        record(running.finish(UAS_TIMEOUT + HARD_GRACE));
+        if problems.is_empty() {
+            record(problems, running.finish(UAS_TIMEOUT + HARD_GRACE));
+        } else if let Some(note) = running.kill() {
+            problems.push(note);
+        }
     }
+
+    if !problems.is_empty() {
+        let tail = tail_lines(&dir.join("ringway.stderr"), 10);
+        if !tail.is_empty() {
+            problems.push(format!("ringway stderr (last lines):\n{}", tail.join("\n")));
+        }
+    }
+}
+
+/// The last `n` non-empty lines of a log file (empty if it is missing).
+fn tail_lines(path: &Path, n: usize) -> Vec<String> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<String> =
+        text.lines().filter(|l| !l.trim().is_empty()).map(|l| format!("| {l}")).collect();
+    lines[lines.len().saturating_sub(n)..].to_vec()
 }
 
 fn prepare_config(case: &Case, dir: &Path, vars: Placeholders) -> Result<PathBuf> {
@@ -151,4 +171,18 @@ fn prepare_config(case: &Case, dir: &Path, vars: Placeholders) -> Result<PathBuf
     let path = dir.join("ringway.toml");
     fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_lines_keeps_the_last_non_empty_lines_quoted() {
+        let dir = WorkDir::create("unit-tail").unwrap();
+        let path = dir.path().join("log");
+        fs::write(&path, "one\n\ntwo\nthree\n").unwrap();
+        assert_eq!(tail_lines(&path, 2), ["| two", "| three"]);
+        assert!(tail_lines(&dir.path().join("missing"), 2).is_empty());
+    }
 }

@@ -172,6 +172,17 @@ impl Running {
         }
         bail!(message)
     }
+    /// Kills SIPp at once (the case already failed) and returns a note with its error output,
+    /// if it logged any.
+    pub fn kill(self) -> Option<String> {
+        let role = self.role.name();
+        let _ = process::wait_with_deadline(self.child, Duration::ZERO);
+        let excerpt = error_excerpt(&self.log_dir, self.role, 8);
+        if excerpt.is_empty() {
+            return None;
+        }
+        Some(format!("sipp {role} (stopped early) reported:\n| {}", excerpt.join("\n| ")))
+    }
 }
 
 /// What SIPp's documented exit codes mean.
