@@ -201,4 +201,13 @@ mod tests {
         assert!(render(Path::new("/d"), Some("[log.filters]\nx = 1\n"), UDP_NO_UAS).is_err());
         assert!(render(Path::new("/d"), Some("# c\n[dialplan]\nx = 1"), UDP_NO_UAS).is_ok());
     }
+
+    #[test]
+    fn readme_fragment_example_renders() {
+        let readme = include_str!("../README.md");
+        let start = readme.find("# conformance/scenarios/basic_call.toml\n").unwrap();
+        let fragment = &readme[start..start + readme[start..].find("```").unwrap()];
+        let config = render(Path::new("/d"), Some(fragment), TCP_UAS).unwrap();
+        assert!(config.contains("target = \"sip:127.0.0.1:41000;transport=tcp\"\n"), "{config}");
+    }
 }
