@@ -1,0 +1,153 @@
+//! Discovery of conformance cases in the scenarios directory.
+//!
+//! A case `<name>` is the file `<name>_uac.xml`, plus optionally `<name>_uas.xml` (a SIPp
+//! peer that Ringway talks to) and `<name>.toml` (a fragment appended to Ringway's config,
+//! see [`crate::config`]). The UAC scenario may carry one directive comment:
+//!
+//! ```text
+//! <!-- ringway-conformance: transports=udp,tcp calls=1 -->
+//! ```
+//!
+//! `transports` limits the transports the case runs over (default: both), `calls` is the
+//! SIPp `-m` count for the UAC and the UAS (default 1).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::transport::Transport;
+
+/// The marker that opens a directive comment in a UAC scenario.
+const DIRECTIVE_MARKER: &str = "ringway-conformance:";
+
+/// One conformance case as found on disk.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The case name: the file stem before `_uac.xml`.
+    pub name: String,
+    /// The SIPp scenario that sends to Ringway.
+    pub uac: PathBuf,
+    /// The SIPp scenario Ringway sends to, if the case needs a peer.
+    pub uas: Option<PathBuf>,
+    /// The config fragment appended to the generated config, if any.
+    pub fragment: Option<String>,
+    /// Settings read from the UAC scenario's directive comment.
+    pub directives: Directives,
+}
+
+/// Per-case settings read from the directive comment in the UAC scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directives {
+    /// Transports the case makes sense over.
+    pub transports: Vec<Transport>,
+    /// How many calls SIPp runs (`-m`).
+    pub calls: u32,
+}
+
+impl Default for Directives {
+    fn default() -> Self {
+        Directives { transports: Transport::ALL.to_vec(), calls: 1 }
+    }
+}
+
+/// Lists every case in `dir`, sorted by name.
+pub fn discover(dir: &Path) -> Result<Vec<Case>> {
+    let entries = fs::read_dir(dir)
+        .with_context(|| format!("reading scenarios directory {}", dir.display()))?;
+    let mut cases = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        let Some(name) = file_name.strip_suffix("_uac.xml") else { continue };
+        cases.push(load(dir, name)?);
+    }
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(cases)
+}
+
+fn load(dir: &Path, name: &str) -> Result<Case> {
+    let uac = dir.join(format!("{name}_uac.xml"));
+    let xml = fs::read_to_string(&uac).with_context(|| format!("reading {}", uac.display()))?;
+    let directives = parse_directives(&xml).with_context(|| format!("in {}", uac.display()))?;
+    let uas = Some(dir.join(format!("{name}_uas.xml"))).filter(|p| p.is_file());
+    let fragment_path = dir.join(format!("{name}.toml"));
+    let fragment = if fragment_path.is_file() {
+        Some(
+            fs::read_to_string(&fragment_path)
+                .with_context(|| format!("reading {}", fragment_path.display()))?,
+        )
+    } else {
+        None
+    };
+    Ok(Case { name: name.to_owned(), uac, uas, fragment, directives })
+}
+
+/// Reads the `ringway-conformance:` directive comment of a scenario; defaults when absent.
+pub fn parse_directives(xml: &str) -> Result<Directives> {
+    let mut directives = Directives::default();
+    let Some(start) = xml.find(DIRECTIVE_MARKER) else { return Ok(directives) };
+    let rest = &xml[start + DIRECTIVE_MARKER.len()..];
+    let body = rest.split("-->").next().unwrap_or(rest);
+    for token in body.split_whitespace() {
+        let Some((key, value)) = token.split_once('=') else {
+            bail!("directive {token:?} is not key=value");
+        };
+        match key {
+            "transports" => {
+                directives.transports =
+                    value.split(',').map(str::parse).collect::<Result<Vec<Transport>>>()?;
+                if directives.transports.is_empty() {
+                    bail!("directive transports= names no transport");
+                }
+            }
+            "calls" => {
+                directives.calls =
+                    value.parse().with_context(|| format!("calls={value} is not a count"))?;
+                if directives.calls == 0 {
+                    bail!("calls=0 would run nothing");
+                }
+            }
+            other => bail!("unknown directive {other:?} (known: transports, calls)"),
+        }
+    }
+    Ok(directives)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_without_directive_runs_one_call_over_both_transports() {
+        let d = parse_directives("<scenario name=\"x\"></scenario>").unwrap();
+        assert_eq!(d, Directives { transports: vec![Transport::Udp, Transport::Tcp], calls: 1 });
+    }
+
+    #[test]
+    fn directive_limits_transports_and_sets_call_count() {
+        let xml = "<?xml?>\n<!-- ringway-conformance: transports=udp calls=3 -->\n<scenario/>";
+        let d = parse_directives(xml).unwrap();
+        assert_eq!(d, Directives { transports: vec![Transport::Udp], calls: 3 });
+    }
+
+    #[test]
+    fn unknown_directive_or_bad_value_is_an_error() {
+        assert!(parse_directives("<!-- ringway-conformance: colour=red -->").is_err());
+        assert!(parse_directives("<!-- ringway-conformance: transports=sctp -->").is_err());
+        assert!(parse_directives("<!-- ringway-conformance: calls=0 -->").is_err());
+        assert!(parse_directives("<!-- ringway-conformance: calls -->").is_err());
+    }
+
+    #[test]
+    fn committed_scenarios_are_discovered_with_valid_directives() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let cases = discover(&dir).unwrap();
+        let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+        for expected in ["malformed", "max_forwards_zero", "options", "unknown_method"] {
+            assert!(names.contains(&expected), "{expected} missing from {names:?}");
+        }
+        let negative = cases.iter().find(|c| c.name == "negative_content_length").unwrap();
+        assert_eq!(negative.directives.transports, vec![Transport::Udp]);
+    }
+}
