@@ -4,6 +4,7 @@
 //! runtime, translate signals into the shutdown future. Exit codes: 0 on success and on a clean
 //! shutdown, 2 for an invalid configuration, 1 when the daemon cannot start.
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -129,5 +130,11 @@ fn run(settings: Settings) -> anyhow::Result<()> {
 /// `RUST_LOG`, when set and valid, wins over the configured level.
 fn init_tracing(level: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // Colours only for a human at a terminal; log collectors get plain text.
+    let ansi = std::io::stderr().is_terminal();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .init();
 }

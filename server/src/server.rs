@@ -116,7 +116,7 @@ pub async fn run_with(
 
     ready(&bound);
     info!(
-        http = ?bound.http,
+        http = %bound.http.map_or_else(|| "disabled".to_owned(), |addr| addr.to_string()),
         data_dir = %settings.data_dir.display(),
         shards = settings.sip.shards,
         "ringway ready"
