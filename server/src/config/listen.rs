@@ -109,7 +109,8 @@ impl FromStr for ListenSpec {
     }
 }
 
-/// Parsing inside `Deserialize` lets the TOML error carry the value's span, hence its line.
+/// Parses the string form, for serde users outside `[sip] listen` (which parses during validation
+/// instead, because toml reports errors inside array elements at the array's span).
 impl<'de> Deserialize<'de> for ListenSpec {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
