@@ -1,0 +1,51 @@
+//! The raw shape of the TOML file, exactly as written: every key optional, unknown keys rejected.
+//!
+//! Values whose line matters for a later check (numbers, strings, the listen list) are kept
+//! [`Spanned`], so `Settings` validation can point at the offending line. Listen entries stay
+//! strings here: toml reports an error inside an array element at the array's span, so they are
+//! parsed during validation, where each entry still knows its own line.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct File {
+    pub data_dir: Option<Spanned<String>>,
+    #[serde(default)]
+    pub log: LogTable,
+    #[serde(default)]
+    pub sip: SipTable,
+    #[serde(default)]
+    pub http: HttpTable,
+}
+
+/// `[log]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LogTable {
+    pub level: Option<Spanned<String>>,
+}
+
+/// `[sip]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SipTable {
+    pub listen: Option<Spanned<Vec<Spanned<String>>>>,
+    pub shards: Option<Spanned<u64>>,
+    pub server_name: Option<Spanned<String>>,
+    pub max_message_size: Option<Spanned<u64>>,
+    pub tcp_max_connections: Option<Spanned<u64>>,
+    pub tcp_idle_timeout_secs: Option<Spanned<u64>>,
+    pub t1_ms: Option<Spanned<u64>>,
+    pub t2_ms: Option<Spanned<u64>>,
+    pub t4_ms: Option<Spanned<u64>>,
+}
+
+/// `[http]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct HttpTable {
+    pub listen: Option<Spanned<String>>,
+}

@@ -1,0 +1,174 @@
+//! The daemon entry: bind every listener, announce them, run until shutdown, then stop cleanly.
+//!
+//! Start-up order matters to whoever launches Ringway (tests, the conformance runner, systemd):
+//! every socket is bound *before* the announcement, so once `ready` is printed (or the `ready`
+//! callback of [`run_with`] fires) every listed address accepts traffic. Binding port 0 is how
+//! tests get free ports; the announcement carries the real bound addresses.
+//!
+//! Shutdown: the caller's `shutdown` future (SIGINT/SIGTERM in `main.rs`) fans out to every
+//! component through a watch channel; `run` returns once all of them have stopped.
+
+use std::future::Future;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use crate::config::{ListenSpec, Settings};
+use crate::http;
+use crate::metrics::Metrics;
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// `data_dir` does not exist and cannot be created.
+    #[error("cannot create data directory {}: {source}", path.display())]
+    DataDir {
+        /// The configured directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// A listener could not be bound (address in use, no permission, no such interface).
+    #[error("cannot listen ({what}) on {addr}: {source}")]
+    Bind {
+        /// Which listener: `http`, `udp`, `tcp`.
+        what: &'static str,
+        /// The configured address.
+        addr: SocketAddr,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+/// The addresses actually bound, known only after binding (port 0 becomes a real port).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BoundAddresses {
+    /// SIP listeners, in configuration order.
+    pub sip: Vec<ListenSpec>,
+    /// The HTTP endpoint, if enabled.
+    pub http: Option<SocketAddr>,
+}
+
+impl BoundAddresses {
+    /// Writes the start-up announcement: `listening <kind> <addr>` per listener, then `ready`.
+    ///
+    /// This is the line protocol launchers wait for; its shape is a contract.
+    pub fn announce(&self, out: &mut impl Write) -> io::Result<()> {
+        for spec in &self.sip {
+            writeln!(out, "listening {} {}", spec.transport, spec.addr)?;
+        }
+        if let Some(addr) = self.http {
+            writeln!(out, "listening http {addr}")?;
+        }
+        writeln!(out, "ready")?;
+        out.flush()
+    }
+}
+
+/// Runs the daemon until `shutdown` completes, announcing the bound listeners on stdout.
+pub async fn run(
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), StartError> {
+    run_with(settings, shutdown, |bound| {
+        // A launcher that stopped reading stdout is no reason to stop serving.
+        if let Err(error) = bound.announce(&mut io::stdout().lock()) {
+            warn!(%error, "cannot write the ready announcement to stdout");
+        }
+    })
+    .await
+}
+
+/// Like [`run`], but hands the bound addresses to `ready` instead of printing them; tests use it
+/// to learn port-0 addresses without parsing stdout or sleeping.
+pub async fn run_with(
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send,
+    ready: impl FnOnce(&BoundAddresses),
+) -> Result<(), StartError> {
+    let metrics = Arc::new(Metrics::new());
+    tokio::fs::create_dir_all(&settings.data_dir)
+        .await
+        .map_err(|source| StartError::DataDir { path: settings.data_dir.clone(), source })?;
+
+    let mut bound = BoundAddresses::default();
+    let http_listener = match settings.http {
+        Some(addr) => {
+            let bind_error = |source| StartError::Bind { what: "http", addr, source };
+            let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+            bound.http = Some(listener.local_addr().map_err(bind_error)?);
+            Some(listener)
+        }
+        None => None,
+    };
+
+    // SEAM for the SIP transports (server/src/sip/): bind one socket per
+    // `settings.sip.listen` entry HERE, before the announcement, failing with
+    // `StartError::Bind { what: spec.transport.as_str(), .. }`; push each actually bound
+    // `ListenSpec` onto `bound.sip` (the announcement prints them as `listening udp ADDR`);
+    // then run the transport and shard tasks alongside the HTTP task below, stopping them with
+    // `stopped(&stop_rx)` and sharing `metrics`.
+
+    ready(&bound);
+    info!(
+        http = %bound.http.map_or_else(|| "disabled".to_owned(), |addr| addr.to_string()),
+        data_dir = %settings.data_dir.display(),
+        shards = settings.sip.shards,
+        "ringway ready"
+    );
+
+    // Dropping `stop_tx` resolves every `stopped(..)` future at once.
+    let (stop_tx, stop_rx) = watch::channel(());
+    let http_task = async {
+        if let Some(listener) = http_listener {
+            http::serve(listener, metrics.clone(), stopped(&stop_rx)).await;
+        }
+    };
+    let trigger = async move {
+        shutdown.await;
+        drop(stop_tx);
+    };
+    tokio::join!(http_task, trigger);
+    info!("ringway stopped");
+    Ok(())
+}
+
+/// A future that completes when the shutdown fan-out fires.
+fn stopped(stop: &watch::Receiver<()>) -> impl Future<Output = ()> + Send + 'static {
+    let mut stop = stop.clone();
+    async move {
+        // Err means the sender was dropped, which is exactly the signal.
+        let _ = stop.changed().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announcement_lists_sip_then_http_then_ready() {
+        let bound = BoundAddresses {
+            sip: vec!["udp:127.0.0.1:5060".parse().unwrap(), "tcp:[::1]:5061".parse().unwrap()],
+            http: Some("127.0.0.1:8088".parse().unwrap()),
+        };
+        let mut out = Vec::new();
+        bound.announce(&mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "listening udp 127.0.0.1:5060\nlistening tcp [::1]:5061\nlistening http 127.0.0.1:8088\nready\n"
+        );
+    }
+
+    #[test]
+    fn announcement_without_listeners_is_just_ready() {
+        let mut out = Vec::new();
+        BoundAddresses::default().announce(&mut out).unwrap();
+        assert_eq!(out, b"ready\n");
+    }
+}

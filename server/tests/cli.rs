@@ -1,0 +1,84 @@
+//! The `ringway` binary's commands and exit codes, run as a child process.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn ringway() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ringway"))
+}
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/config_fixtures").join(name);
+    path.display().to_string()
+}
+
+#[test]
+fn check_config_prints_ok_and_exits_0_for_a_good_file() {
+    let file = fixture("good_full.toml");
+    let output = ringway().args(["check-config", &file]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), format!("{file}: ok\n"));
+}
+
+#[test]
+fn check_config_prints_file_line_reason_to_stderr_and_exits_2_for_a_bad_file() {
+    let file = fixture("bad_unknown_key.toml");
+    let output = ringway().args(["check-config", &file]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with(&format!("{file}:7: unknown field `listn`")), "{stderr}");
+}
+
+#[test]
+fn print_default_config_prints_the_embedded_default() {
+    let output = ringway().arg("print-default-config").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), ringway::config::DEFAULT_TOML);
+}
+
+#[test]
+fn run_with_a_bad_override_exits_2_before_starting() {
+    let output = ringway().args(["run", "--http", "nowhere"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("--http: \"nowhere\" is not ip:port"), "{stderr}");
+}
+
+#[test]
+fn run_announces_its_listeners_and_exits_0_on_sigterm() {
+    let data_dir = std::env::temp_dir().join(format!("ringway-cli-{}", std::process::id()));
+    let mut child = ringway()
+        .args(["run", "--http", "127.0.0.1:0", "--data-dir"])
+        .arg(&data_dir)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert_ne!(stdout.read_line(&mut line).unwrap(), 0, "stdout closed before ready");
+        let line = line.trim_end().to_owned();
+        lines.push(line.clone());
+        if line == "ready" {
+            break;
+        }
+    }
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let addr = lines[0].strip_prefix("listening http ").expect("an http line");
+    let addr: std::net::SocketAddr = addr.parse().unwrap();
+    assert_ne!(addr.port(), 0);
+    // No signal crate in the tree; kill(1) is POSIX.
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("shutting down"), "{stderr}");
+    let _ = std::fs::remove_dir_all(data_dir);
+}
