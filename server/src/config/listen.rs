@@ -9,30 +9,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer};
 
-/// A SIP transport Ringway can listen on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Transport {
-    /// RFC 3261 §18 over UDP datagrams.
-    Udp,
-    /// RFC 3261 §18 over TCP streams.
-    Tcp,
-}
-
-impl Transport {
-    /// The lower-case name used in config, logs and metric labels.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Udp => "udp",
-            Transport::Tcp => "tcp",
-        }
-    }
-}
-
-impl fmt::Display for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::sip::Transport;
 
 /// The name is not a transport Ringway supports.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
