@@ -1,7 +1,9 @@
 //! The SIP protocol core, sans I/O: messages today; transactions, dialogs and the core's own
 //! answers as they land. Nothing here opens a socket, reads the clock or draws a random number.
 
+pub mod endpoint;
 pub mod flow;
+pub mod ident;
 pub mod message;
 
 pub use flow::{Flow, Transport};
