@@ -59,13 +59,15 @@ impl Endpoint {
     }
 
     /// The answer to a well-formed request (never ACK or CANCEL: those belong to the transaction
-    /// layer). Always a final response: nothing goes unanswered.
-    pub fn answer(&self, request: &Request) -> Response {
+    /// layer). Always a final response: nothing goes unanswered. `local_tag` becomes the To tag
+    /// when the request has none (the shard mints it, so it names the shard).
+    pub fn answer(&self, request: &Request, local_tag: &str) -> Response {
+        let reply = |status| self.reply(request, status, local_tag);
         if request.version != Version::Sip2 {
-            return self.reply(request, StatusCode::VERSION_NOT_SUPPORTED);
+            return reply(StatusCode::VERSION_NOT_SUPPORTED);
         }
         if !request.method.is_known() {
-            let mut r = self.reply(request, StatusCode::NOT_IMPLEMENTED);
+            let mut r = reply(StatusCode::NOT_IMPLEMENTED);
             r.headers.push(HeaderName::Allow, ALLOW);
             return r;
         }
@@ -74,39 +76,39 @@ impl Endpoint {
             Err(e) => return self.reject_invalid(request, e),
         };
         if matches!(uri.scheme, Scheme::Other(_)) {
-            return self.reply(request, StatusCode::UNSUPPORTED_URI_SCHEME);
+            return reply(StatusCode::UNSUPPORTED_URI_SCHEME);
         }
         let to_me = self.is_local(&uri);
         if !to_me && request.headers.max_forwards().ok().flatten() == Some(0) {
-            return self.reply(request, StatusCode::TOO_MANY_HOPS);
+            return reply(StatusCode::TOO_MANY_HOPS);
         }
         let unsupported = unsupported_tags(&request.headers);
         if !unsupported.is_empty() {
-            let mut r = self.reply(request, StatusCode::BAD_EXTENSION);
+            let mut r = reply(StatusCode::BAD_EXTENSION);
             r.headers.push(HeaderName::Unsupported, unsupported.join(", "));
             return r;
         }
         if request.method == Method::Invite {
-            if let Some(r) = self.check_offer(request) {
+            if let Some(r) = self.check_offer(request, local_tag) {
                 return r;
             }
         }
         let in_dialog = request.headers.to_addr().ok().and_then(|to| to.tag()).is_some();
         match request.method {
             Method::Options => {
-                let mut r = self.reply(request, StatusCode::OK);
+                let mut r = reply(StatusCode::OK);
                 r.headers.push(HeaderName::Allow, ALLOW);
                 r.headers.push(HeaderName::Accept, ACCEPT);
                 r.headers.push(HeaderName::Supported, SUPPORTED.join(", "));
                 r
             }
-            _ if in_dialog => self.reply(request, StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST),
+            _ if in_dialog => reply(StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST),
             Method::Bye | Method::Prack | Method::Update | Method::Info => {
-                self.reply(request, StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST)
+                reply(StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST)
             }
-            Method::Invite => self.reply(request, StatusCode::NOT_FOUND),
+            Method::Invite => reply(StatusCode::NOT_FOUND),
             _ => {
-                let mut r = self.reply(request, StatusCode::METHOD_NOT_ALLOWED);
+                let mut r = reply(StatusCode::METHOD_NOT_ALLOWED);
                 r.headers.push(HeaderName::Allow, ALLOW);
                 r
             }
@@ -130,7 +132,7 @@ impl Endpoint {
     fn bad_request(&self, headers: &Headers, error: ParseError) -> Response {
         let reason = format!("Bad Request ({error})");
         let mut r = Response::to_request(headers, StatusCode::BAD_REQUEST, Some(&reason));
-        add_to_tag(&mut r, headers);
+        add_to_tag(&mut r, headers, &tag_for_request(headers));
         r.headers.push(HeaderName::Server, self.server.clone());
         r.headers.push(HeaderName::Warning, format!("399 {} \"{error}\"", self.warn_agent()));
         r
@@ -141,10 +143,10 @@ impl Endpoint {
     }
 
     /// A response with the plain reason phrase, a To tag (final responses, §8.2.6.2) and Server.
-    fn reply(&self, request: &Request, status: StatusCode) -> Response {
+    fn reply(&self, request: &Request, status: StatusCode, local_tag: &str) -> Response {
         let mut r = Response::to_request(&request.headers, status, None);
         if status.is_final() {
-            add_to_tag(&mut r, &request.headers);
+            add_to_tag(&mut r, &request.headers, local_tag);
         }
         r.headers.push(HeaderName::Server, self.server.clone());
         r
@@ -164,12 +166,12 @@ impl Endpoint {
 
     /// §8.2.3: an INVITE's body must be SDP (or multipart carrying it), and the caller must
     /// accept SDP back.
-    fn check_offer(&self, request: &Request) -> Option<Response> {
+    fn check_offer(&self, request: &Request, local_tag: &str) -> Option<Response> {
         if !request.body.is_empty() {
             let media = request.headers.content_type().ok().flatten().unwrap_or("application/sdp");
             let media = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
             if media != "application/sdp" && !media.starts_with("multipart/") {
-                let mut r = self.reply(request, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+                let mut r = self.reply(request, StatusCode::UNSUPPORTED_MEDIA_TYPE, local_tag);
                 r.headers.push(HeaderName::Accept, ACCEPT);
                 return Some(r);
             }
@@ -181,7 +183,7 @@ impl Endpoint {
                 matches!(media.as_str(), "application/sdp" | "application/*" | "*/*")
             });
             if !sdp_ok {
-                let mut r = self.reply(request, StatusCode::NOT_ACCEPTABLE);
+                let mut r = self.reply(request, StatusCode::NOT_ACCEPTABLE, local_tag);
                 r.headers.push(HeaderName::Accept, ACCEPT);
                 return Some(r);
             }
@@ -204,12 +206,12 @@ fn unsupported_tags(headers: &Headers) -> Vec<&str> {
 }
 
 /// Adds a To tag to a final response when the request's To has none.
-fn add_to_tag(response: &mut Response, request_headers: &Headers) {
+fn add_to_tag(response: &mut Response, request_headers: &Headers, tag: &str) {
     let Ok(to) = request_headers.to_addr() else { return };
     if to.tag().is_some() {
         return;
     }
-    let value = format!("{};tag={}", String::from_utf8_lossy(request_headers.get(&HeaderName::To).map_or(&b""[..], |v| v)), tag_for_request(request_headers));
+    let value = format!("{};tag={tag}", String::from_utf8_lossy(request_headers.get(&HeaderName::To).map_or(&b""[..], |v| v)));
     response.headers.set(HeaderName::To, value);
 }
 
@@ -245,7 +247,7 @@ mod tests {
 
     #[test]
     fn options_gets_200_with_allow_accept_and_supported_per_rfc3261_section_11_2() {
-        let r = endpoint().answer(&request(&head("OPTIONS", "sip:127.0.0.1", "")));
+        let r = endpoint().answer(&request(&head("OPTIONS", "sip:127.0.0.1", "")), "t1");
         assert_eq!(status_line(&r), "200 OK");
         assert_eq!(r.headers.get(&HeaderName::Allow).unwrap(), ALLOW);
         assert!(r.headers.get(&HeaderName::Accept).is_some());
@@ -255,7 +257,7 @@ mod tests {
 
     #[test]
     fn unknown_method_gets_501_with_allow_per_rfc3261_section_8_2_1() {
-        let r = endpoint().answer(&request(&head("FOOBAR", "sip:127.0.0.1", "")));
+        let r = endpoint().answer(&request(&head("FOOBAR", "sip:127.0.0.1", "")), "t1");
         assert_eq!(status_line(&r), "501 Method Not Supported Here");
         assert!(r.headers.get(&HeaderName::Allow).is_some());
     }
@@ -264,14 +266,14 @@ mod tests {
     fn max_forwards_zero_to_someone_else_gets_483_but_to_ringway_is_answered_per_rfc3261_section_16_3() {
         let mut text = head("OPTIONS", "sip:user@example.com", "");
         text = text.replace("Max-Forwards: 70", "Max-Forwards: 0");
-        assert_eq!(status_line(&endpoint().answer(&request(&text))), "483 Too Many Hops");
+        assert_eq!(status_line(&endpoint().answer(&request(&text), "t1")), "483 Too Many Hops");
         let text = head("OPTIONS", "sip:127.0.0.1", "").replace("Max-Forwards: 70", "Max-Forwards: 0");
-        assert_eq!(endpoint().answer(&request(&text)).status, StatusCode::OK);
+        assert_eq!(endpoint().answer(&request(&text), "t1").status, StatusCode::OK);
     }
 
     #[test]
     fn unknown_require_and_proxy_require_get_420_listing_them_per_rfc3261_section_8_2_2_3() {
-        let r = endpoint().answer(&request(&head("OPTIONS", "sip:u@h", "Require: foo, bar\nProxy-Require: baz\n")));
+        let r = endpoint().answer(&request(&head("OPTIONS", "sip:u@h", "Require: foo, bar\nProxy-Require: baz\n")), "t1");
         assert_eq!(status_line(&r), "420 Bad extension");
         assert_eq!(r.headers.get(&HeaderName::Unsupported).unwrap(), "foo, bar, baz");
     }
@@ -279,8 +281,8 @@ mod tests {
     #[test]
     fn other_versions_get_505_and_unknown_schemes_416() {
         let text = head("OPTIONS", "sip:127.0.0.1", "").replace(" SIP/2.0\n", " SIP/7.0\n");
-        assert_eq!(status_line(&endpoint().answer(&request(&text))), "505 SIP Version not supported");
-        let r = endpoint().answer(&request(&head("OPTIONS", "nobodyKnowsThisScheme:totallyopaquecontent", "")));
+        assert_eq!(status_line(&endpoint().answer(&request(&text), "t1")), "505 SIP Version not supported");
+        let r = endpoint().answer(&request(&head("OPTIONS", "nobodyKnowsThisScheme:totallyopaquecontent", "")), "t1");
         assert_eq!(status_line(&r), "416 Unsupported Scheme");
     }
 
@@ -292,19 +294,19 @@ mod tests {
             Message::Request(r) => r,
             Message::Response(_) => unreachable!(),
         };
-        let r = endpoint().answer(&req);
+        let r = endpoint().answer(&req, "t1");
         assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert_eq!(r.headers.get(&HeaderName::Accept).unwrap(), ACCEPT);
-        let r = endpoint().answer(&request(&head("INVITE", "sip:u@h", "Accept: text/nobodyKnowsThis\n")));
+        let r = endpoint().answer(&request(&head("INVITE", "sip:u@h", "Accept: text/nobodyKnowsThis\n")), "t1");
         assert_eq!(r.status, StatusCode::NOT_ACCEPTABLE);
     }
 
     #[test]
     fn requests_nothing_handles_yet_still_get_a_final_answer() {
         let e = endpoint();
-        assert_eq!(status_line(&e.answer(&request(&head("INVITE", "sip:100@127.0.0.1", "")))), "404 Not found");
-        assert_eq!(status_line(&e.answer(&request(&head("BYE", "sip:100@127.0.0.1", "")))), "481 Call Leg/Transaction Does Not Exist");
-        let r = e.answer(&request(&head("REGISTER", "sip:127.0.0.1", "")));
+        assert_eq!(status_line(&e.answer(&request(&head("INVITE", "sip:100@127.0.0.1", "")), "t1")), "404 Not found");
+        assert_eq!(status_line(&e.answer(&request(&head("BYE", "sip:100@127.0.0.1", "")), "t1")), "481 Call Leg/Transaction Does Not Exist");
+        let r = e.answer(&request(&head("REGISTER", "sip:127.0.0.1", "")), "t1");
         assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(r.headers.get(&HeaderName::Allow).unwrap(), ALLOW);
     }

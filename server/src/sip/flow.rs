@@ -5,8 +5,10 @@
 //! key). [`response_flow`] is RFC 3261 §18.2.2 with RFC 3581 `rport`: where a server transaction
 //! sends its responses.
 
-use super::message::Via;
+use super::message::{HeaderName, Headers, Host, ParseError, Via};
+use bytes::Bytes;
 use std::fmt;
+use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
 /// A SIP transport.
@@ -94,9 +96,78 @@ pub fn is_sendable(ip: IpAddr) -> bool {
     }
 }
 
+/// Records where a request really came from in its top Via (RFC 3261 §18.2.1, RFC 3581 §4):
+/// `received` when the sent-by host is not the source address, and `rport` filled in when the
+/// client asked for it. The rest of the Via is kept byte-exact.
+pub fn stamp_top_via(headers: &mut Headers, source: SocketAddr) -> Result<(), ParseError> {
+    let top = headers.remove_first(&HeaderName::Via).ok_or(ParseError::MissingHeader("Via"))?;
+    let stamped = match stamp(&top, source) {
+        Ok(stamped) => stamped,
+        Err(e) => {
+            headers.prepend(HeaderName::Via, top);
+            return Err(e);
+        }
+    };
+    headers.prepend(HeaderName::Via, stamped.unwrap_or(top));
+    Ok(())
+}
+
+/// The stamped Via element, or `None` when it needs no change.
+fn stamp(top: &Bytes, source: SocketAddr) -> Result<Option<Bytes>, ParseError> {
+    let text = std::str::from_utf8(top).map_err(|_| ParseError::NotUtf8("Via"))?;
+    let via = Via::parse(text)?;
+    let wants_rport = via.rport().is_some();
+    let host_is_source = via.host == Host::Ip(source.ip());
+    if host_is_source && !wants_rport {
+        return Ok(None);
+    }
+    let params = via.params.as_str();
+    let mut out = String::with_capacity(text.len() + 40);
+    out.push_str(text[..text.len() - params.len()].trim_end());
+    for param in params.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let name = param.split('=').next().unwrap_or("").trim();
+        if name.eq_ignore_ascii_case("received") || name.eq_ignore_ascii_case("rport") {
+            continue;
+        }
+        out.push(';');
+        out.push_str(param);
+    }
+    if !host_is_source || wants_rport {
+        let _ = write!(out, ";received={}", source.ip());
+    }
+    if wants_rport {
+        let _ = write!(out, ";rport={}", source.port());
+    }
+    Ok(Some(Bytes::from(out)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn received_and_rport_are_stamped_per_rfc3261_section_18_2_1_and_rfc3581() {
+        let mut h = Headers::default();
+        h.push(HeaderName::Via, "SIP/2.0/UDP phone.example.com:5070;rport;branch=z9hG4bKx, SIP/2.0/UDP p2");
+        stamp_top_via(&mut h, "192.0.2.7:40000".parse().unwrap()).unwrap();
+        let top = h.top_via().unwrap();
+        assert_eq!(top.received().unwrap().ip(), Some("192.0.2.7".parse().unwrap()));
+        assert_eq!(top.rport(), Some(Some(40000)));
+        assert_eq!(top.branch(), Some("z9hG4bKx"));
+        assert_eq!(h.vias().count(), 2);
+    }
+
+    #[test]
+    fn via_naming_the_source_address_is_left_byte_exact() {
+        let mut h = Headers::default();
+        h.push(HeaderName::Via, "SIP/2.0/UDP 192.0.2.7:5070 ; branch=z9hG4bKx");
+        stamp_top_via(&mut h, "192.0.2.7:5070".parse().unwrap()).unwrap();
+        assert_eq!(h.get(&HeaderName::Via).unwrap(), "SIP/2.0/UDP 192.0.2.7:5070 ; branch=z9hG4bKx");
+        let mut h = Headers::default();
+        h.push(HeaderName::Via, "SIP/2.0/UDP [2001:db8::1]:5070;branch=z9hG4bKx");
+        stamp_top_via(&mut h, "[2001:db8::2]:5070".parse().unwrap()).unwrap();
+        assert_eq!(h.top_via().unwrap().received().unwrap().ip(), Some("2001:db8::2".parse().unwrap()));
+    }
 
     fn udp(remote: &str) -> Flow {
         Flow { transport: Transport::Udp, local: "127.0.0.1:5060".parse().unwrap(), remote: remote.parse().unwrap() }
