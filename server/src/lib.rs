@@ -19,3 +19,4 @@ pub mod http;
 pub mod metrics;
 pub mod server;
 pub mod sip;
+pub mod transport;

@@ -1,0 +1,236 @@
+//! The tokio shell around the SIP core: sockets in, sockets out.
+//!
+//! ```text
+//!  udp.rs / tcp.rs ──bytes──► Hub::ingress ──parse, validate, stamp Via, count──► shard queue
+//!                                 │ malformed request → stateless 400 (or 513)    (by Call-ID)
+//!                                 │ malformed response → dropped
+//!  shard.rs ──Transmit──► Hub::send ──► UDP socket / TCP connection (reused by flow)
+//! ```
+//!
+//! There is exactly one ingress path ([`Hub::ingress`]) whatever the transport, so every message
+//! is framed, parsed, counted and logged once. The hub holds no call or transaction state; it
+//! only knows sockets, connections and which shard queue a message belongs to.
+
+pub mod tcp;
+pub mod udp;
+
+use crate::metrics::{DropReason, Metrics};
+use crate::sip::endpoint::Endpoint;
+use crate::sip::flow::{Flow, Transport, response_flow, stamp_top_via};
+use crate::sip::ident::shard_of;
+use crate::sip::message::validate::{validate_request, validate_response};
+use crate::sip::message::{HeaderName, Malformed, Message, ParseError, Request, Response};
+use bytes::{Bytes, BytesMut};
+use ringway_sdk::StatusCode;
+use std::collections::hash_map::RandomState;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tracing::{debug, trace, warn};
+
+/// What a shard task receives.
+#[derive(Debug)]
+pub enum ShardInput {
+    /// A valid request; responses go to `reply_to` (RFC 3261 §18.2.2, already computed).
+    Request {
+        /// The request, top Via stamped with `received`/`rport`.
+        request: Request,
+        /// Where it came from.
+        source: Flow,
+        /// Where its responses go.
+        reply_to: Flow,
+    },
+    /// A valid response.
+    Response {
+        /// The response.
+        response: Response,
+        /// Where it came from.
+        source: Flow,
+    },
+    /// A flow failed (connection refused or closed): transactions using it fail over.
+    TransportError(Flow),
+}
+
+/// Limits the transports enforce.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest message accepted, in octets.
+    pub max_message_size: usize,
+    /// Open TCP connections at most.
+    pub tcp_max_connections: usize,
+    /// A TCP connection idle this long is closed.
+    pub tcp_idle_timeout: std::time::Duration,
+}
+
+/// Sockets, connections and shard queues: everything the shell shares between tasks.
+pub struct Hub {
+    shards: Vec<mpsc::Sender<ShardInput>>,
+    hasher: RandomState,
+    endpoint: Endpoint,
+    metrics: Arc<Metrics>,
+    udp: Vec<(SocketAddr, Arc<UdpSocket>)>,
+    pub(crate) tcp: tcp::Connections,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub").field("shards", &self.shards.len()).field("udp", &self.udp.len()).finish()
+    }
+}
+
+impl Hub {
+    /// A hub over bound UDP sockets, feeding `shards`.
+    pub fn new(
+        shards: Vec<mpsc::Sender<ShardInput>>,
+        endpoint: Endpoint,
+        metrics: Arc<Metrics>,
+        udp: Vec<(SocketAddr, Arc<UdpSocket>)>,
+        limits: Limits,
+    ) -> Self {
+        Hub { shards, hasher: RandomState::new(), endpoint, metrics, udp, tcp: tcp::Connections::default(), limits }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The metrics registry.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The one ingress path: takes a framed, parsed (or failed) message from any transport.
+    pub fn ingress(self: &Arc<Self>, parsed: Result<Message, Malformed>, source: Flow) {
+        match parsed {
+            Ok(Message::Request(request)) => self.ingress_request(request, source),
+            Ok(Message::Response(response)) => self.ingress_response(response, source),
+            Err(malformed) => {
+                self.metrics.parse_error(source.transport.as_str());
+                debug!(%source, error = %malformed.error, request = malformed.is_request, "malformed message");
+                match self.endpoint.reject_malformed(&malformed) {
+                    Some(answer) => self.send_stateless(&malformed.headers, answer, source),
+                    None => self.metrics.dropped(DropReason::MalformedResponse),
+                }
+            }
+        }
+    }
+
+    fn ingress_request(self: &Arc<Self>, mut request: Request, source: Flow) {
+        self.metrics.request_in(request.method.as_str());
+        trace!(target: "sip::wire", %source, method = %request.method, "request in");
+        if let Err(error) = validate_request(&request) {
+            // An extension method whose CSeq names another method is answered 501, not 400
+            // (RFC 4475 §3.1.2.18): the method check comes first.
+            let unknown_method_only = error == ParseError::CSeqMethodMismatch && !request.method.is_known();
+            if !unknown_method_only {
+                self.metrics.parse_error(source.transport.as_str());
+                debug!(%source, %error, "invalid request");
+                let answer = self.endpoint.reject_invalid(&request, error);
+                self.send_stateless(&request.headers, answer, source);
+                return;
+            }
+        }
+        if let Err(error) = stamp_top_via(&mut request.headers, source.remote) {
+            let answer = self.endpoint.reject_invalid(&request, error);
+            self.send_stateless(&request.headers, answer, source);
+            return;
+        }
+        let Some(reply_to) = request.headers.top_via().ok().and_then(|via| response_flow(&via, source)) else {
+            self.metrics.dropped(DropReason::Broadcast);
+            return;
+        };
+        let shard = shard_of(&request.headers, false, self.shards.len() as u16, &self.hasher);
+        let input = ShardInput::Request { request, source, reply_to };
+        if let Err(mpsc::error::TrySendError::Full(ShardInput::Request { request, .. })) = self.shards[usize::from(shard.0)].try_send(input) {
+            self.metrics.dropped(DropReason::Overload);
+            if request.method != crate::sip::message::Method::Ack {
+                let mut answer = Response::to_request(&request.headers, StatusCode::SERVICE_UNAVAILABLE, None);
+                answer.headers.push(HeaderName::RetryAfter, "5");
+                self.send_stateless(&request.headers, answer, source);
+            }
+        }
+    }
+
+    fn ingress_response(&self, response: Response, source: Flow) {
+        self.metrics.response_in(response.status.as_u16());
+        trace!(target: "sip::wire", %source, status = %response.status, "response in");
+        if let Err(error) = validate_response(&response) {
+            self.metrics.parse_error(source.transport.as_str());
+            self.metrics.dropped(DropReason::MalformedResponse);
+            debug!(%source, %error, "invalid response dropped");
+            return;
+        }
+        let shard = shard_of(&response.headers, true, self.shards.len() as u16, &self.hasher);
+        if self.shards[usize::from(shard.0)].try_send(ShardInput::Response { response, source }).is_err() {
+            self.metrics.dropped(DropReason::Overload);
+        }
+    }
+
+    /// Tells every shard that a flow failed (RFC 3261 §17.1.4, §17.2.4).
+    pub fn report_transport_error(&self, flow: Flow) {
+        for shard in &self.shards {
+            let _ = shard.try_send(ShardInput::TransportError(flow));
+        }
+    }
+
+    /// Sends a response outside any transaction (a 400 for a request the core cannot read, a
+    /// 503 when a shard is full), to where the request's Via says, or back to the source.
+    fn send_stateless(self: &Arc<Self>, request_headers: &crate::sip::message::Headers, response: Response, source: Flow) {
+        let flow = match request_headers.top_via() {
+            Ok(via) => match response_flow(&via, source) {
+                Some(flow) => flow,
+                None => return self.metrics.dropped(DropReason::Broadcast),
+            },
+            Err(_) => source,
+        };
+        self.metrics.response_out(response.status.as_u16());
+        let mut buf = BytesMut::new();
+        response.write_to(&mut buf);
+        self.send(flow, buf.freeze());
+    }
+
+    /// Sends bytes on a flow: the UDP socket bound to `flow.local` (or any of the family), or the
+    /// TCP connection to `flow.remote` (opened if there is none). Never blocks: a full socket
+    /// buffer drops the datagram, and the transaction layer's retransmission covers it.
+    pub fn send(self: &Arc<Self>, flow: Flow, payload: Bytes) {
+        self.metrics.bytes_out(payload.len());
+        match flow.transport {
+            Transport::Udp => {
+                let socket = self
+                    .udp
+                    .iter()
+                    .find(|(local, _)| *local == flow.local)
+                    .or_else(|| self.udp.iter().find(|(local, _)| local.is_ipv4() == flow.remote.is_ipv4()));
+                let Some((_, socket)) = socket else {
+                    warn!(%flow, "no UDP socket for this address family");
+                    return;
+                };
+                if let Err(error) = socket.try_send_to(&payload, flow.remote) {
+                    debug!(%flow, %error, "UDP send failed");
+                }
+            }
+            Transport::Tcp => self.tcp.send(self, flow, payload),
+        }
+    }
+
+    /// `513 Message too big` for a request too large to take (RFC 3261 §21.5.14), when its head
+    /// could be read; sent before the stream carrying it is closed.
+    pub fn reject_too_large(self: &Arc<Self>, salvage: &Malformed, source: Flow) {
+        self.metrics.dropped(DropReason::TooLarge);
+        if !salvage.is_request || salvage.headers.get(&HeaderName::Via).is_none() {
+            return;
+        }
+        let mut answer = Response::to_request(&salvage.headers, StatusCode::MESSAGE_TOO_LARGE, None);
+        if let Ok(to) = salvage.headers.to_addr() {
+            if to.tag().is_none() {
+                let tag = crate::sip::ident::tag_for_request(&salvage.headers);
+                let to = String::from_utf8_lossy(salvage.headers.get(&HeaderName::To).map_or(&b""[..], |v| v)).into_owned();
+                answer.headers.set(HeaderName::To, format!("{to};tag={tag}"));
+            }
+        }
+        self.send_stateless(&salvage.headers, answer, source);
+    }
+}
