@@ -11,6 +11,13 @@
 //!   (defaults < file < CLI; every error reads `file:line: reason`).
 //! - [`http`]: the HTTP endpoint (`/metrics`, `/health`) on hyper.
 //! - [`metrics`]: lock-free counters and gauges, rendered in Prometheus text format.
+//! - [`transport`]: UDP and TCP sockets, the one ingress path ([`transport::Hub`]), connection
+//!   reuse and limits.
+//! - [`shard`]: the task that owns the transactions of the Call-IDs hashed to it and drives the
+//!   sans-I/O core with the clock.
+//! - [`sip`]: the sans-I/O protocol core: [`sip::transaction`] (RFC 3261 §17, RFC 6026),
+//!   [`sip::endpoint`] (the core's own answers), [`sip::flow`] (RFC 3261 §18.2 addressing),
+//!   [`sip::ident`] (identifiers that carry their shard).
 //! - [`sip::message`]: our own SIP message layer (RFC 3261 §7, §20, §25; RFC 5118): framing,
 //!   parsing, typed header access, serialization. Pure, no I/O.
 
@@ -18,5 +25,6 @@ pub mod config;
 pub mod http;
 pub mod metrics;
 pub mod server;
+pub mod shard;
 pub mod sip;
 pub mod transport;

@@ -163,17 +163,27 @@ impl Metrics {
 
     /// We retransmitted a request (`false`) or a response (`true`) on a timer.
     pub fn retransmission_sent(&self, is_response: bool) {
+        self.retransmissions_sent_add(is_response, 1);
+    }
+
+    /// We retransmitted `n` requests (`false`) or responses (`true`) on a timer.
+    pub fn retransmissions_sent_add(&self, is_response: bool, n: u64) {
         let counter = if is_response {
             &self.retransmissions_sent_response
         } else {
             &self.retransmissions_sent_request
         };
-        bump(counter, 1);
+        bump(counter, n);
     }
 
     /// A peer's retransmission was answered from transaction state, not passed up.
     pub fn retransmission_absorbed(&self) {
-        bump(&self.retransmissions_absorbed, 1);
+        self.retransmissions_absorbed_add(1);
+    }
+
+    /// `n` peer retransmissions were answered from transaction state.
+    pub fn retransmissions_absorbed_add(&self, n: u64) {
+        bump(&self.retransmissions_absorbed, n);
     }
 
     /// Live transactions changed by `delta`.

@@ -21,6 +21,16 @@ use tracing::{info, warn};
 use crate::config::{ListenSpec, Settings};
 use crate::http;
 use crate::metrics::Metrics;
+use crate::shard::Shard;
+use crate::sip::Transport;
+use crate::sip::endpoint::{Endpoint, EndpointConfig};
+use crate::sip::ident::ShardId;
+use crate::sip::transaction::TimerConfig;
+use crate::transport::{Hub, Limits, tcp, udp};
+use std::hash::BuildHasher;
+use std::collections::hash_map::RandomState;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -107,12 +117,7 @@ pub async fn run_with(
         None => None,
     };
 
-    // SEAM for the SIP transports (server/src/sip/): bind one socket per
-    // `settings.sip.listen` entry HERE, before the announcement, failing with
-    // `StartError::Bind { what: spec.transport.as_str(), .. }`; push each actually bound
-    // `ListenSpec` onto `bound.sip` (the announcement prints them as `listening udp ADDR`);
-    // then run the transport and shard tasks alongside the HTTP task below, stopping them with
-    // `stopped(&stop_rx)` and sharing `metrics`.
+    let sip = bind_sip(&settings, &mut bound)?;
 
     ready(&bound);
     info!(
@@ -129,14 +134,92 @@ pub async fn run_with(
             http::serve(listener, metrics.clone(), stopped(&stop_rx)).await;
         }
     };
+    let sip_tasks = start_sip(&settings, sip, &bound, metrics.clone(), &stop_rx);
     let trigger = async move {
         shutdown.await;
         drop(stop_tx);
     };
-    tokio::join!(http_task, trigger);
+    let sip_task = async {
+        for task in sip_tasks {
+            let _ = task.await;
+        }
+    };
+    tokio::join!(http_task, sip_task, trigger);
     info!("ringway stopped");
     Ok(())
 }
+
+/// SIP sockets bound before the announcement, not yet served.
+struct SipSockets {
+    udp: Vec<(SocketAddr, Arc<UdpSocket>)>,
+    tcp: Vec<TcpListener>,
+}
+
+/// Binds every `[sip] listen` entry, recording the real addresses (port 0 resolved).
+fn bind_sip(settings: &Settings, bound: &mut BoundAddresses) -> Result<SipSockets, StartError> {
+    let mut sockets = SipSockets { udp: Vec::new(), tcp: Vec::new() };
+    for spec in &settings.sip.listen {
+        let bind_error = |source| StartError::Bind { what: spec.transport.as_str(), addr: spec.addr, source };
+        let addr = match spec.transport {
+            Transport::Udp => {
+                let socket = udp::bind(spec.addr).map_err(bind_error)?;
+                let addr = socket.local_addr().map_err(bind_error)?;
+                sockets.udp.push((addr, Arc::new(socket)));
+                addr
+            }
+            Transport::Tcp => {
+                let listener = tcp::bind(spec.addr).map_err(bind_error)?;
+                let addr = listener.local_addr().map_err(bind_error)?;
+                sockets.tcp.push(listener);
+                addr
+            }
+        };
+        bound.sip.push(ListenSpec { transport: spec.transport, addr });
+    }
+    Ok(sockets)
+}
+
+/// Starts the shard tasks and the transport loops; they stop when `stop` fires.
+fn start_sip(
+    settings: &Settings,
+    sockets: SipSockets,
+    bound: &BoundAddresses,
+    metrics: Arc<Metrics>,
+    stop: &watch::Receiver<()>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let sip = &settings.sip;
+    let endpoint = Endpoint::new(EndpointConfig {
+        server_name: sip.server_name.clone(),
+        local_ips: bound.sip.iter().map(|spec| spec.addr.ip()).collect(),
+    });
+    let limits = Limits {
+        max_message_size: sip.max_message_size,
+        tcp_max_connections: sip.tcp_max_connections,
+        tcp_idle_timeout: sip.tcp_idle_timeout,
+    };
+    let timers = TimerConfig { t1: sip.t1, t2: sip.t2, t4: sip.t4, ..TimerConfig::default() };
+    let shards = sip.shards.clamp(1, usize::from(u16::MAX));
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..shards).map(|_| mpsc::channel(SHARD_QUEUE)).unzip();
+    let hub = Arc::new(Hub::new(senders, endpoint.clone(), metrics.clone(), sockets.udp.clone(), limits));
+    let seeds = RandomState::new();
+    let mut tasks = Vec::new();
+    for (index, inputs) in receivers.into_iter().enumerate() {
+        let id = ShardId(index as u16);
+        let seed = seeds.hash_one(index);
+        let shard = Shard::new(id, timers, endpoint.clone(), seed, hub.clone(), metrics.clone());
+        tasks.push(tokio::spawn(shard.run(inputs, stopped(stop))));
+    }
+    for (_, socket) in sockets.udp {
+        tasks.push(tokio::spawn(udp::serve(socket, hub.clone(), stopped(stop))));
+    }
+    for listener in sockets.tcp {
+        tasks.push(tokio::spawn(tcp::serve(listener, hub.clone(), stopped(stop))));
+    }
+    tasks
+}
+
+/// Inputs queued per shard before the hub sheds load with 503.
+const SHARD_QUEUE: usize = 16 * 1024;
 
 /// A future that completes when the shutdown fan-out fires.
 fn stopped(stop: &watch::Receiver<()>) -> impl Future<Output = ()> + Send + 'static {
