@@ -1,0 +1,34 @@
+# Ringway developer entry points. `make test` is the README's test command and what CI runs.
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CARGO ?= cargo
+
+.PHONY: test deps build unit conformance run bench fuzz-replay clippy
+
+## Everything a clean clone needs, then every test: unit, integration (real binary on loopback),
+## torture corpus over UDP and TCP, SIPp conformance.
+test: deps build unit conformance
+
+## SIPp (Debian package sip-tester) for the conformance runner.
+deps:
+	@command -v sipp >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq sip-tester; }
+
+build:
+	$(CARGO) build --workspace --bins
+
+unit: build
+	$(CARGO) test --workspace
+
+conformance: build
+	$(CARGO) run --quiet -p ringway-conformance
+
+## The daemon on its embedded default config (UDP and TCP on 127.0.0.1:5060).
+run:
+	$(CARGO) run --release --bin ringway -- run
+
+## Criterion microbenchmarks of the message layer.
+bench:
+	$(CARGO) bench -p ringway --bench message
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
