@@ -3,5 +3,6 @@
 
 pub mod flow;
 pub mod message;
+pub mod transaction;
 
 pub use flow::{Flow, Transport};
