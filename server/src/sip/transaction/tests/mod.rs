@@ -2,3 +2,4 @@
 //! a fake clock (see [`sim`]).
 
 mod sim;
+mod retransmission;
