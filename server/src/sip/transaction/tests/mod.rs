@@ -3,3 +3,4 @@
 
 mod sim;
 mod retransmission;
+mod lifecycle;
