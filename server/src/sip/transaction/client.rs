@@ -172,10 +172,8 @@ impl TransactionLayer {
                         ct.state = ClientState::Proceeding;
                     });
                     self.events.push_back(Event::Response { tx: ClientTransactionId(id), response });
-                    if send_cancel {
-                        if let Err(error) = self.send_cancel(now, id) {
-                            tracing::debug!(%error, "pending CANCEL not sent");
-                        }
+                    if send_cancel && let Err(error) = self.send_cancel(now, id) {
+                        tracing::debug!(%error, "pending CANCEL not sent");
                     }
                 }
                 (ClientState::Calling | ClientState::Proceeding, 2) => {
@@ -245,10 +243,10 @@ impl TransactionLayer {
                 _ => self.stats.retransmissions_absorbed += 1,
             }
         }
-        if let Some(ct) = self.clients.get(&id) {
-            if ct.state != before {
-                trace_transition(&ct.key.branch.0, &ct.request.method, before, ct.state);
-            }
+        if let Some(ct) = self.clients.get(&id)
+            && ct.state != before
+        {
+            trace_transition(&ct.key.branch.0, &ct.request.method, before, ct.state);
         }
     }
 

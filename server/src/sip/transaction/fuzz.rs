@@ -79,3 +79,55 @@ fn drain(layer: &mut TransactionLayer, pending: &mut Vec<(super::ServerTransacti
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::fuzz_inbound;
+
+    fn response(code: u16, branch: &str, method: &str) -> String {
+        format!(
+            "SIP/2.0 {code} X\r\nVia: SIP/2.0/UDP 192.0.2.1;branch={branch}\r\nFrom: <sip:a@192.0.2.1>;tag=f\r\nTo: <sip:fuzz@192.0.2.2>;tag=t\r\nCall-ID: fuzz\r\nCSeq: 1 {method}\r\n\r\n"
+        )
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_and_every_server_transaction_ends() {
+        fuzz_inbound(b"");
+        fuzz_inbound(b"\0\0\xff\0garbage\0\x01SIP/2.0 200 OK\r\n\r\n");
+        let mut input = Vec::new();
+        for (control, text) in [
+            (0x10u8, response(180, "z9hG4bKfuzz1", "INVITE")),
+            (0x22, response(486, "z9hG4bKfuzz1", "INVITE")),
+            (0x23, response(486, "z9hG4bKfuzz1", "INVITE")),
+            (0x30, response(200, "z9hG4bKfuzz2", "MESSAGE")),
+            (0x02, response(200, "z9hG4bKfuzz1", "CANCEL")),
+        ] {
+            input.push(control);
+            input.extend_from_slice(text.as_bytes());
+            input.push(0);
+        }
+        fuzz_inbound(&input);
+    }
+
+    #[test]
+    fn every_torture_message_goes_through_the_layer_without_panic() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora/sip-torture");
+        let Ok(entries) = std::fs::read_dir(&dir) else { return };
+        let mut all = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "dat") {
+                let data = std::fs::read(&path).unwrap();
+                for control in [0u8, 1, 0x12, 0x26] {
+                    let mut input = vec![control];
+                    input.extend_from_slice(&data);
+                    fuzz_inbound(&input);
+                }
+                all.push(0x14);
+                all.extend_from_slice(&data);
+                all.push(0);
+            }
+        }
+        fuzz_inbound(&all);
+    }
+}

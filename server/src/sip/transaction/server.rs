@@ -263,11 +263,9 @@ impl TransactionLayer {
         }
         st.timers.clear(entry.timer);
         match entry.timer {
-            Timer::Trying => {
-                if st.state == ServerState::Proceeding && st.last_response.is_none() {
-                    let response = Response::to_request(&st.headers, StatusCode::TRYING, None);
-                    self.send_server_response(now, id, response);
-                }
+            Timer::Trying if st.state == ServerState::Proceeding && st.last_response.is_none() => {
+                let response = Response::to_request(&st.headers, StatusCode::TRYING, None);
+                self.send_server_response(now, id, response);
             }
             Timer::TuAnswer => {
                 if matches!(st.state, ServerState::Trying | ServerState::Proceeding) {
