@@ -5,5 +5,6 @@ pub mod endpoint;
 pub mod flow;
 pub mod ident;
 pub mod message;
+pub mod transaction;
 
 pub use flow::{Flow, Transport};
