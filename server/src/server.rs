@@ -36,7 +36,7 @@ use tokio::sync::mpsc;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// `data_dir` does not exist and cannot be created.
-    #[error("cannot create data directory {}: {source}", path.display())]
+    #[error("cannot create data directory {}", path.display())]
     DataDir {
         /// The configured directory.
         path: PathBuf,
@@ -44,7 +44,7 @@ pub enum StartError {
         source: io::Error,
     },
     /// A listener could not be bound (address in use, no permission, no such interface).
-    #[error("cannot listen ({what}) on {addr}: {source}")]
+    #[error("cannot listen ({what}) on {addr}")]
     Bind {
         /// Which listener: `http`, `udp`, `tcp`.
         what: &'static str,

@@ -50,7 +50,7 @@ fn run_with_a_bad_override_exits_2_before_starting() {
 fn run_announces_its_listeners_and_exits_0_on_sigterm() {
     let data_dir = std::env::temp_dir().join(format!("ringway-cli-{}", std::process::id()));
     let mut child = ringway()
-        .args(["run", "--http", "127.0.0.1:0", "--data-dir"])
+        .args(["run", "--listen", "udp:127.0.0.1:0", "--http", "127.0.0.1:0", "--data-dir"])
         .arg(&data_dir)
         .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
@@ -68,8 +68,10 @@ fn run_announces_its_listeners_and_exits_0_on_sigterm() {
             break;
         }
     }
-    assert_eq!(lines.len(), 2, "{lines:?}");
-    let addr = lines[0].strip_prefix("listening http ").expect("an http line");
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let udp: std::net::SocketAddr = lines[0].strip_prefix("listening udp ").expect("a udp line").parse().unwrap();
+    assert_ne!(udp.port(), 0);
+    let addr = lines[1].strip_prefix("listening http ").expect("an http line");
     let addr: std::net::SocketAddr = addr.parse().unwrap();
     assert_ne!(addr.port(), 0);
     // No signal crate in the tree; kill(1) is POSIX.

@@ -34,6 +34,8 @@ impl Daemon {
 fn settings(test: &str) -> Settings {
     let mut settings = Settings::embedded_default();
     settings.http = Some("127.0.0.1:0".parse().unwrap());
+    // These tests run side by side: SIP on free ports, not the default 5060.
+    settings.sip.listen = vec!["udp:127.0.0.1:0".parse().unwrap(), "tcp:127.0.0.1:0".parse().unwrap()];
     settings.data_dir =
         std::env::temp_dir().join(format!("ringway-http-{}-{test}", std::process::id()));
     settings
