@@ -254,10 +254,8 @@ fn torture_corpus_over_tcp_gets_the_expected_answer_silence_or_close() {
         }
         let mut pending = Vec::new();
         let problem = match stream_rule {
-            Stream::ClosedOnIdle => match read_message(&mut stream, &mut pending) {
-                None => None,
-                Some(m) => Some(format!("expected no answer and a close, got {}", m.lines().next().unwrap_or(""))),
-            },
+            Stream::ClosedOnIdle => read_message(&mut stream, &mut pending)
+                .map(|m| format!("expected no answer and a close, got {}", m.lines().next().unwrap_or(""))),
             _ => {
                 let got = read_message(&mut stream, &mut pending).unwrap_or_else(|| "<closed without an answer>".into());
                 let ok = match want {

@@ -88,10 +88,10 @@ impl Endpoint {
             r.headers.push(HeaderName::Unsupported, unsupported.join(", "));
             return r;
         }
-        if request.method == Method::Invite {
-            if let Some(r) = self.check_offer(request, local_tag) {
-                return r;
-            }
+        if request.method == Method::Invite
+            && let Some(r) = self.check_offer(request, local_tag)
+        {
+            return r;
         }
         let in_dialog = request.headers.to_addr().ok().and_then(|to| to.tag()).is_some();
         match request.method {
@@ -127,6 +127,18 @@ impl Endpoint {
             return None;
         }
         Some(self.bad_request(&malformed.headers, malformed.error))
+    }
+
+    /// `513 Message too big` for a request too large to take (RFC 3261 §21.5.14), when its head
+    /// could be read; `None` for a response or a head without Via.
+    pub fn reject_too_large(&self, salvage: &Malformed) -> Option<Response> {
+        if !salvage.is_request || salvage.headers.get(&HeaderName::Via).is_none() {
+            return None;
+        }
+        let mut r = Response::to_request(&salvage.headers, StatusCode::MESSAGE_TOO_LARGE, None);
+        add_to_tag(&mut r, &salvage.headers, &tag_for_request(&salvage.headers));
+        r.headers.push(HeaderName::Server, self.server.clone());
+        Some(r)
     }
 
     fn bad_request(&self, headers: &Headers, error: ParseError) -> Response {

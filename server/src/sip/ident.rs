@@ -82,10 +82,10 @@ pub fn shard_of(headers: &Headers, is_response: bool, shards: u16, hasher: &impl
     if shards <= 1 {
         return ShardId(0);
     }
-    if is_response {
-        if let Some(shard) = headers.top_via().ok().and_then(|v| v.branch()).and_then(|b| minted_shard(b, shards)) {
-            return shard;
-        }
+    if is_response
+        && let Some(shard) = headers.top_via().ok().and_then(|v| v.branch()).and_then(|b| minted_shard(b, shards))
+    {
+        return shard;
     }
     let call_id = headers.call_id().unwrap_or("");
     if let Some(shard) = minted_shard(call_id, shards) {

@@ -220,17 +220,8 @@ impl Hub {
     /// could be read; sent before the stream carrying it is closed.
     pub fn reject_too_large(self: &Arc<Self>, salvage: &Malformed, source: Flow) {
         self.metrics.dropped(DropReason::TooLarge);
-        if !salvage.is_request || salvage.headers.get(&HeaderName::Via).is_none() {
-            return;
+        if let Some(answer) = self.endpoint.reject_too_large(salvage) {
+            self.send_stateless(&salvage.headers, answer, source);
         }
-        let mut answer = Response::to_request(&salvage.headers, StatusCode::MESSAGE_TOO_LARGE, None);
-        if let Ok(to) = salvage.headers.to_addr() {
-            if to.tag().is_none() {
-                let tag = crate::sip::ident::tag_for_request(&salvage.headers);
-                let to = String::from_utf8_lossy(salvage.headers.get(&HeaderName::To).map_or(&b""[..], |v| v)).into_owned();
-                answer.headers.set(HeaderName::To, format!("{to};tag={tag}"));
-            }
-        }
-        self.send_stateless(&salvage.headers, answer, source);
     }
 }
