@@ -224,3 +224,36 @@ pub fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
         n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
     })
 }
+
+/// Reads one SIP message (head and Content-Length body) from a stream, keeping any bytes after it
+/// in `pending`; `None` when the peer closes (or the read times out) first.
+pub fn read_stream_message(stream: &mut std::net::TcpStream, pending: &mut Vec<u8>) -> Option<String> {
+    use std::io::Read;
+    loop {
+        if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&pending[..end + 4]).into_owned();
+            let length: usize = header(&head, "Content-Length").and_then(|v| v.parse().ok()).unwrap_or(0);
+            if pending.len() >= end + 4 + length {
+                let message: Vec<u8> = pending.drain(..end + 4 + length).collect();
+                return Some(String::from_utf8_lossy(&message).into_owned());
+            }
+        }
+        let mut buf = [0u8; 65536];
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => pending.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Reads until the peer closes: true when it closed (EOF or reset) without sending anything more,
+/// false when it sent more or the read timed out.
+pub fn closed_by_peer(stream: &mut std::net::TcpStream) -> bool {
+    use std::io::Read;
+    let mut buf = [0u8; 4096];
+    match stream.read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    }
+}

@@ -1,7 +1,7 @@
 //! UDP and TCP as a peer sees them (RFC 3261 §18, RFC 3581, RFC 5626 §4.4.1): addressing,
 //! framing on streams, connection reuse and limits, IPv6.
 
-use ringway_tests::{Ringway, header, request, status_of};
+use ringway_tests::{Ringway, closed_by_peer, header, read_stream_message, request, status_of};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::Duration;
@@ -26,37 +26,7 @@ fn tcp_client(addr: SocketAddr) -> TcpStream {
     stream
 }
 
-/// Reads one SIP message (head + Content-Length body) from a stream.
-fn read_message(stream: &mut TcpStream, pending: &mut Vec<u8>) -> Option<String> {
-    loop {
-        if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&pending[..end + 4]).into_owned();
-            let length: usize = header(&head, "Content-Length").and_then(|v| v.parse().ok()).unwrap_or(0);
-            if pending.len() >= end + 4 + length {
-                let message: Vec<u8> = pending.drain(..end + 4 + length).collect();
-                return Some(String::from_utf8_lossy(&message).into_owned());
-            }
-        }
-        let mut buf = [0u8; 65536];
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => pending.extend_from_slice(&buf[..n]),
-        }
-    }
-}
 
-/// Reads until the peer closes; true when it closed (EOF or reset) rather than timed out.
-fn closed_by_peer(stream: &mut TcpStream) -> bool {
-    let mut buf = [0u8; 4096];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return true,
-            Ok(_) => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
-            Err(_) => return false,
-        }
-    }
-}
 
 #[test]
 fn udp_response_goes_to_the_source_port_with_rport_per_rfc3581() {
@@ -113,7 +83,7 @@ fn tcp_frames_pipelined_and_split_messages_and_answers_on_the_same_connection() 
     let mut pending = Vec::new();
     let mut seen: Vec<(u16, String)> = (0..3)
         .map(|_| {
-            let m = read_message(&mut stream, &mut pending).expect("an answer");
+            let m = read_stream_message(&mut stream, &mut pending).expect("an answer");
             (status_of(&m).unwrap(), header(&m, "Call-ID").unwrap().to_owned())
         })
         .collect();
@@ -142,7 +112,7 @@ fn tcp_message_over_the_size_limit_gets_513_and_the_connection_closes() {
     let big = request("OPTIONS", "sip:127.0.0.1", "big1", &via, "TCP", &format!("X-Padding: {}\r\n", "p".repeat(1200)));
     stream.write_all(big.as_bytes()).unwrap();
     let mut pending = Vec::new();
-    let answer = read_message(&mut stream, &mut pending).expect("a 513");
+    let answer = read_stream_message(&mut stream, &mut pending).expect("a 513");
     assert!(answer.starts_with("SIP/2.0 513 Message too big\r\n"), "{answer}");
     assert!(closed_by_peer(&mut stream));
 }
@@ -155,7 +125,7 @@ fn tcp_negative_content_length_gets_400_and_the_connection_closes_per_rfc4475_se
     let bad = request("OPTIONS", "sip:127.0.0.1", "ncl1", &via, "TCP", "").replace("Content-Length: 0", "Content-Length: -9");
     stream.write_all(bad.as_bytes()).unwrap();
     let mut pending = Vec::new();
-    let answer = read_message(&mut stream, &mut pending).expect("a 400");
+    let answer = read_stream_message(&mut stream, &mut pending).expect("a 400");
     assert!(answer.starts_with("SIP/2.0 400 Bad Request (malformed Content-Length)\r\n"), "{answer}");
     assert!(closed_by_peer(&mut stream));
 }
@@ -174,7 +144,7 @@ fn connections_beyond_the_limit_are_refused() {
     let via = first.local_addr().unwrap().to_string();
     first.write_all(request("OPTIONS", "sip:127.0.0.1", "lim1", &via, "TCP", "").as_bytes()).unwrap();
     let mut pending = Vec::new();
-    assert_eq!(status_of(&read_message(&mut first, &mut pending).unwrap()), Some(200));
+    assert_eq!(status_of(&read_stream_message(&mut first, &mut pending).unwrap()), Some(200));
     let mut second = tcp_client(ringway.tcp.unwrap());
     assert!(closed_by_peer(&mut second));
 }
@@ -193,7 +163,7 @@ fn ipv6_loopback_works_over_udp_and_tcp() {
     let via = tcp.local_addr().unwrap().to_string();
     tcp.write_all(request("OPTIONS", "sip:[::1]", "v6t", &via, "TCP", "").as_bytes()).unwrap();
     let mut pending = Vec::new();
-    assert_eq!(status_of(&read_message(&mut tcp, &mut pending).unwrap()), Some(200));
+    assert_eq!(status_of(&read_stream_message(&mut tcp, &mut pending).unwrap()), Some(200));
 }
 
 #[test]

@@ -22,7 +22,7 @@
 //! Not here: CANCEL (the transaction layer answers it), ACK (never answered), digest
 //! authentication, routing. The registrar and the B2BUA take over the last three rows as they land.
 
-use super::ident::tag_for_request;
+use super::ident::{ensure_to_tag, tag_for_request};
 use super::message::{HeaderName, Headers, Malformed, Method, ParseError, Request, Response, Scheme, Version};
 use bytes::Bytes;
 use ringway_sdk::StatusCode;
@@ -136,7 +136,7 @@ impl Endpoint {
             return None;
         }
         let mut r = Response::to_request(&salvage.headers, StatusCode::MESSAGE_TOO_LARGE, None);
-        add_to_tag(&mut r, &salvage.headers, &tag_for_request(&salvage.headers));
+        ensure_to_tag(&mut r, &tag_for_request(&salvage.headers));
         r.headers.push(HeaderName::Server, self.server.clone());
         Some(r)
     }
@@ -144,7 +144,7 @@ impl Endpoint {
     fn bad_request(&self, headers: &Headers, error: ParseError) -> Response {
         let reason = format!("Bad Request ({error})");
         let mut r = Response::to_request(headers, StatusCode::BAD_REQUEST, Some(&reason));
-        add_to_tag(&mut r, headers, &tag_for_request(headers));
+        ensure_to_tag(&mut r, &tag_for_request(headers));
         r.headers.push(HeaderName::Server, self.server.clone());
         r.headers.push(HeaderName::Warning, format!("399 {} \"{error}\"", self.warn_agent()));
         r
@@ -158,7 +158,7 @@ impl Endpoint {
     fn reply(&self, request: &Request, status: StatusCode, local_tag: &str) -> Response {
         let mut r = Response::to_request(&request.headers, status, None);
         if status.is_final() {
-            add_to_tag(&mut r, &request.headers, local_tag);
+            ensure_to_tag(&mut r, local_tag);
         }
         r.headers.push(HeaderName::Server, self.server.clone());
         r
@@ -215,16 +215,6 @@ fn unsupported_tags(headers: &Headers) -> Vec<&str> {
         }
     }
     out
-}
-
-/// Adds a To tag to a final response when the request's To has none.
-fn add_to_tag(response: &mut Response, request_headers: &Headers, tag: &str) {
-    let Ok(to) = request_headers.to_addr() else { return };
-    if to.tag().is_some() {
-        return;
-    }
-    let value = format!("{};tag={tag}", String::from_utf8_lossy(request_headers.get(&HeaderName::To).map_or(&b""[..], |v| v)));
-    response.headers.set(HeaderName::To, value);
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! Call-ID. Deterministic given the seed: the shell seeds each [`Minter`] from the OS, the core
 //! never draws randomness itself.
 
-use super::message::{BRANCH_MAGIC_COOKIE, Headers};
+use super::message::{BRANCH_MAGIC_COOKIE, HeaderName, Headers, Response};
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
 
@@ -120,6 +120,19 @@ pub fn tag_for_request(headers: &Headers) -> String {
     format!("{MARK}x-{hash:x}")
 }
 
+/// Adds `;tag=` to the To header of a response when it has none (RFC 3261 §8.2.6.2: a final
+/// response must carry one). A To header that does not parse is left alone.
+pub fn ensure_to_tag(response: &mut Response, tag: &str) {
+    let has_tag = response.headers.to_addr().map(|to| to.tag().is_some()).unwrap_or(true);
+    if let (false, Some(to)) = (has_tag, response.headers.get(&HeaderName::To)) {
+        let mut value = Vec::with_capacity(to.len() + 5 + tag.len());
+        value.extend_from_slice(to);
+        value.extend_from_slice(b";tag=");
+        value.extend_from_slice(tag.as_bytes());
+        response.headers.set(HeaderName::To, value);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,10 +172,21 @@ mod tests {
     }
 
     #[test]
-    fn response_tag_is_stable_for_a_retransmitted_request() {
-        let mut h = Headers::default();
-        h.push(HeaderName::CallId, "x");
-        h.push(HeaderName::Via, "SIP/2.0/UDP a;branch=z9hG4bK1");
-        assert_eq!(tag_for_request(&h), tag_for_request(&h.clone()));
+    fn an_invite_and_its_cancel_get_the_same_core_tag_per_rfc3261_section_9_2() {
+        let headers = |method: &str, branch: &str| {
+            let mut h = Headers::default();
+            h.push(HeaderName::Via, format!("SIP/2.0/UDP a;branch={branch}"));
+            h.push(HeaderName::From, "<sip:a@b>;tag=f1");
+            h.push(HeaderName::To, "<sip:c@d>");
+            h.push(HeaderName::CallId, "x");
+            h.push(HeaderName::CSeq, format!("7 {method}"));
+            h
+        };
+        assert_eq!(tag_for_request(&headers("INVITE", "z9hG4bK1")), tag_for_request(&headers("CANCEL", "z9hG4bK1")));
+        assert_ne!(tag_for_request(&headers("INVITE", "z9hG4bK1")), tag_for_request(&headers("INVITE", "z9hG4bK2")));
+        let mut response = Response::to_request(&headers("INVITE", "z9hG4bK1"), ringway_sdk::StatusCode::OK, None);
+        ensure_to_tag(&mut response, "abc");
+        ensure_to_tag(&mut response, "def");
+        assert_eq!(response.headers.to_addr().unwrap().tag(), Some("abc"));
     }
 }

@@ -7,7 +7,7 @@
 //! Request-URIs by RFC 3261 §19.1.4 URI equality for the RFC 2543 fallback: byte equality is what
 //! a retransmitting RFC 2543 element produces.
 
-use crate::sip::message::{HeaderName, Headers, Host, Method, ParseError, Request, Response};
+use crate::sip::message::{HeaderName, Headers, Host, Method, ParseError, Request};
 use bytes::Bytes;
 use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
@@ -155,58 +155,6 @@ pub(crate) fn share(parent: &Bytes, sub: &[u8]) -> Bytes {
     }
 }
 
-/// The To tag the layer puts on its own final responses to `request` (RFC 3261 §8.2.6.2):
-/// derived from the top Via branch and the Call-ID, so a CANCEL's 200 and the INVITE's 487 or
-/// 500 carry the same tag (§9.2) and no random number is drawn. 16 hex digits.
-pub fn tag_for(request: &Request) -> String {
-    tag_for_headers(&request.headers)
-}
-
-/// [`tag_for`] from the headers alone (the request's, or the copy a response starts from).
-pub fn tag_for_headers(headers: &Headers) -> String {
-    let mut hash = Fnv::default();
-    if let Some(Ok(via)) = headers.vias().next() {
-        hash.write(via.branch().unwrap_or_default().as_bytes());
-    }
-    hash.write(b"\0");
-    hash.write(headers.get(&HeaderName::CallId).map(|v| &v[..]).unwrap_or_default());
-    format!("{:016x}", hash.finish())
-}
-
-/// Adds `;tag=` to the To header of `response` when it has none.
-pub(crate) fn ensure_to_tag(response: &mut Response, tag: &str) {
-    let has_tag = response.headers.to_addr().map(|to| to.tag().is_some()).unwrap_or(true);
-    if let (false, Some(to)) = (has_tag, response.headers.get(&HeaderName::To)) {
-        let mut value = Vec::with_capacity(to.len() + 5 + tag.len());
-        value.extend_from_slice(to);
-        value.extend_from_slice(b";tag=");
-        value.extend_from_slice(tag.as_bytes());
-        response.headers.set(HeaderName::To, value);
-    }
-}
-
-/// FNV-1a, 64 bits: stable across builds and platforms (unlike `DefaultHasher`).
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,18 +227,5 @@ mod tests {
         let cancel_key = ClientKey::of(&cancel.headers).unwrap();
         assert_eq!(key.branch, cancel_key.branch);
         assert_ne!(key, cancel_key);
-    }
-
-    #[test]
-    fn the_layers_to_tag_is_deterministic_and_shared_by_an_invite_and_its_cancel() {
-        let invite = request(INVITE);
-        let cancel = with(&INVITE.replace("INVITE sip", "CANCEL sip"), "314159 INVITE", "314159 CANCEL");
-        assert_eq!(tag_for(&invite), tag_for(&cancel));
-        assert_eq!(tag_for(&invite).len(), 16);
-        assert_ne!(tag_for(&invite), tag_for(&with(INVITE, "a84b4c76e66710", "other")));
-        let mut response = Response::to_request(&invite.headers, ringway_sdk::StatusCode::OK, None);
-        ensure_to_tag(&mut response, "abc");
-        ensure_to_tag(&mut response, "def");
-        assert_eq!(response.headers.to_addr().unwrap().tag(), Some("abc"));
     }
 }

@@ -37,7 +37,6 @@ mod timer;
 mod tests;
 
 pub use client::ClientState;
-pub use key::{tag_for, tag_for_headers};
 pub use output::{
     ClientTransactionId, Event, RespondError, SendError, ServerTransactionId, Stats, Transmit, TransmitKind,
 };

@@ -5,7 +5,8 @@
 //! It deliberately does not retransmit 2xx (the dialog layer does, §13.3.1.4; `respond` passes
 //! each of them on while Accepted) and never passes a retransmitted request to the TU.
 
-use super::key::{MethodKey, ServerKey, ensure_to_tag, share, tag_for_headers};
+use super::key::{MethodKey, ServerKey, share};
+use crate::sip::ident::{ensure_to_tag, tag_for_request};
 use super::output::{Event, RespondError, ServerTransactionId, TransmitKind};
 use super::timer::{Entry, Owner, TRYING_DELAY, Timer};
 use super::{TransactionLayer, trace_transition};
@@ -156,7 +157,7 @@ impl TransactionLayer {
         let status = if invite.is_some() { StatusCode::OK } else { StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST };
         let id = self.mint_id();
         let mut response = Response::to_request(&request.headers, status, None);
-        ensure_to_tag(&mut response, &tag_for_headers(&request.headers));
+        ensure_to_tag(&mut response, &tag_for_request(&request.headers));
         let payload = response.to_bytes();
         let reliable = reply_to.transport.is_reliable();
         let mut st = ServerTransaction {
@@ -270,7 +271,7 @@ impl TransactionLayer {
             Timer::TuAnswer => {
                 if matches!(st.state, ServerState::Trying | ServerState::Proceeding) {
                     let mut response = Response::to_request(&st.headers, StatusCode::SERVER_INTERNAL_ERROR, None);
-                    ensure_to_tag(&mut response, &tag_for_headers(&st.headers));
+                    ensure_to_tag(&mut response, &tag_for_request(&st.headers));
                     tracing::error!(
                         branch = %String::from_utf8_lossy(st.key.label()),
                         method = %st.method,

@@ -81,7 +81,7 @@ fn a_cancel_for_a_pending_invite_gets_200_and_tells_the_tu_which_answers_487_per
     assert_eq!(uac, [(invite_tx, 100), (cancel_tx, 200), (invite_tx, 487)]);
     assert_eq!(sim.times(Side::Uac, "ACK"), [1000], "the layer ACKs the 487");
     let ok = sim.sent.iter().find(|s| s.line.starts_with("SIP/2.0 200")).unwrap();
-    let tag = format!("tag={}", crate::sip::transaction::tag_for(&invite));
+    let tag = format!("tag={}", crate::sip::ident::tag_for_request(&invite.headers));
     assert!(String::from_utf8_lossy(&ok.payload).contains(&tag), "the CANCEL's 200 carries the INVITE's To tag");
     assert_eq!(sim.uas.stats().server_transactions, 0);
     assert_eq!(sim.uac.stats().client_transactions, 0);

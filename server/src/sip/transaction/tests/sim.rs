@@ -4,7 +4,7 @@
 //! the way out, `parse_datagram` on the way in. Delivery is instant unless a message is delayed.
 
 use super::super::{
-    ClientTransactionId, Event, ServerTransactionId, TimerConfig, TransactionLayer, tag_for,
+    ClientTransactionId, Event, ServerTransactionId, TimerConfig, TransactionLayer,
 };
 use crate::sip::message::{HeaderName, Message, Method, Request, Response, parse_datagram};
 use crate::sip::{Flow, Transport};
@@ -269,7 +269,7 @@ pub(crate) fn request(method: Method, branch: &str, transport: Transport) -> Req
 pub(crate) fn response_to(request: &Request, code: u16) -> Response {
     let mut response = Response::to_request(&request.headers, StatusCode::new(code).expect("valid code"), None);
     if code > 100 {
-        super::super::key::ensure_to_tag(&mut response, &tag_for(request));
+        crate::sip::ident::ensure_to_tag(&mut response, &crate::sip::ident::tag_for_request(&request.headers));
     }
     response
 }
