@@ -120,7 +120,9 @@ impl Hub {
 
     fn ingress_request(self: &Arc<Self>, mut request: Request, source: Flow) {
         self.metrics.request_in(request.method.as_str());
-        trace!(target: "sip::wire", %source, method = %request.method, "request in");
+        if tracing::enabled!(target: "sip::wire", tracing::Level::TRACE) {
+            trace!(target: "sip::wire", %source, message = %redacted(&request.to_bytes()), "in");
+        }
         if let Err(error) = validate_request(&request) {
             // An extension method whose CSeq names another method is answered 501, not 400
             // (RFC 4475 §3.1.2.18): the method check comes first.
@@ -156,7 +158,9 @@ impl Hub {
 
     fn ingress_response(&self, response: Response, source: Flow) {
         self.metrics.response_in(response.status.as_u16());
-        trace!(target: "sip::wire", %source, status = %response.status, "response in");
+        if tracing::enabled!(target: "sip::wire", tracing::Level::TRACE) {
+            trace!(target: "sip::wire", %source, message = %redacted(&response.to_bytes()), "in");
+        }
         if let Err(error) = validate_response(&response) {
             self.metrics.parse_error(source.transport.as_str());
             self.metrics.dropped(DropReason::MalformedResponse);
@@ -197,6 +201,7 @@ impl Hub {
     /// buffer drops the datagram, and the transaction layer's retransmission covers it.
     pub fn send(self: &Arc<Self>, flow: Flow, payload: Bytes) {
         self.metrics.bytes_out(payload.len());
+        trace!(target: "sip::wire", %flow, message = %redacted(&payload), "out");
         match flow.transport {
             Transport::Udp => {
                 let socket = self
@@ -223,5 +228,39 @@ impl Hub {
         if let Some(answer) = self.endpoint.reject_too_large(salvage) {
             self.send_stateless(&salvage.headers, answer, source);
         }
+    }
+}
+
+/// A message as text for the `sip::wire` trace log, with credentials blanked: the values of
+/// Authorization and Proxy-Authorization never reach a log file.
+fn redacted(message: &[u8]) -> String {
+    let text = String::from_utf8_lossy(message);
+    let mut out = String::with_capacity(text.len());
+    let mut hiding = false;
+    for line in text.split_inclusive('\n') {
+        if hiding && line.starts_with([' ', '\t']) {
+            continue; // a folded continuation of the hidden value
+        }
+        let name = line.split(':').next().unwrap_or("").trim();
+        hiding = name.eq_ignore_ascii_case("Authorization") || name.eq_ignore_ascii_case("Proxy-Authorization");
+        if hiding {
+            out.push_str(name);
+            out.push_str(": <redacted>\r\n");
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn wire_log_never_shows_credentials() {
+        let text = redacted(b"REGISTER sip:a SIP/2.0\r\nAuthorization: Digest username=\"bob\",\r\n response=\"abc\"\r\nproxy-authorization : Digest x\r\nCall-ID: 1\r\n\r\n");
+        assert!(!text.contains("bob") && !text.contains("abc") && !text.contains("Digest"), "{text}");
+        assert!(text.contains("Call-ID: 1"));
     }
 }
