@@ -25,6 +25,7 @@ pub struct Row {
     /// The path relative to the corpus directory, e.g. `rfc5118/ipv6-good.dat`.
     pub file: String,
     /// VALID, INVALID, TXN, APP, APP-REJECT, TOLERATE or UNREFERENCED.
+    #[allow(dead_code)] // read by torture_parser, not by fuzz_replay
     pub verdict: String,
 }
 
