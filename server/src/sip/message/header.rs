@@ -24,9 +24,23 @@ macro_rules! header_names {
         impl HeaderName {
             /// The known header this name spells, long or compact form, ignoring case.
             pub fn known(name: &[u8]) -> Option<HeaderName> {
+                // Compact forms are one letter: a single comparison each.
+                if let [letter] = name {
+                    let letter = letter.to_ascii_lowercase();
+                    $($(
+                        if letter == $compact.as_bytes()[0] {
+                            return Some(HeaderName::$variant);
+                        }
+                    )?)*
+                    return None;
+                }
+                // Long forms: the length and the first letter rule out nearly every candidate
+                // before a full case-insensitive comparison runs.
+                let first = name.first()?.to_ascii_lowercase();
                 $(
-                    if name.eq_ignore_ascii_case($canonical.as_bytes())
-                        $(|| name.eq_ignore_ascii_case($compact.as_bytes()))?
+                    if name.len() == $canonical.len()
+                        && first == $canonical.as_bytes()[0].to_ascii_lowercase()
+                        && name.eq_ignore_ascii_case($canonical.as_bytes())
                     {
                         return Some(HeaderName::$variant);
                     }
