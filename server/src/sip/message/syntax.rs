@@ -23,10 +23,10 @@ pub fn is_token_char(b: u8) -> bool {
     TOKEN[usize::from(b)]
 }
 
-/// The offset of the first `byte` in `s`. Faster than `str::find(char)` on the short values SIP
-/// headers hold, and always on a char boundary because `byte` is ASCII.
+/// The offset of the first `byte` in `s` (memchr: faster than `str::find(char)`), always on a
+/// char boundary because `byte` is ASCII.
 pub fn find_byte(s: &str, byte: u8) -> Option<usize> {
-    s.bytes().position(|b| b == byte)
+    memchr::memchr(byte, s.as_bytes())
 }
 
 /// `s` split around the first `byte`, which is dropped.
