@@ -54,10 +54,10 @@ impl<'a> Host<'a> {
         if s.is_empty() {
             return Err(ParseError::BadUri("host"));
         }
-        if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            if let Ok(ip) = s.parse::<Ipv4Addr>() {
-                return Ok(Host::Ip(IpAddr::V4(ip)));
-            }
+        if s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && let Ok(ip) = s.parse::<Ipv4Addr>()
+        {
+            return Ok(Host::Ip(IpAddr::V4(ip)));
         }
         let valid = s.bytes().fold(true, |ok, b| ok & (b.is_ascii_alphanumeric() | (b == b'-') | (b == b'.') | (b == b'_')));
         if !valid || s.starts_with('.') || s.starts_with('-') {

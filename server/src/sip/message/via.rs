@@ -48,10 +48,10 @@ impl<'a> Via<'a> {
         for (name, value) in via.params.iter() {
             if name.eq_ignore_ascii_case("received") {
                 Host::parse_received(value.ok_or(E)?).map_err(|_| E)?;
-            } else if name.eq_ignore_ascii_case("rport") {
-                if let Some(rport) = value {
-                    rport.parse::<u16>().map_err(|_| E)?;
-                }
+            } else if name.eq_ignore_ascii_case("rport")
+                && let Some(rport) = value
+            {
+                rport.parse::<u16>().map_err(|_| E)?;
             }
         }
         Ok(via)
