@@ -4,6 +4,7 @@
 //! Both have the same shape, `scheme auth-param *(COMMA auth-param)`; schemes Ringway does not
 //! know still parse (RFC 4475 §3.3.7) so that the registrar can answer with one it knows.
 
+use super::syntax::TrimLws;
 use super::ParseError;
 use super::syntax::{is_token, is_token_char, quoted_len};
 use std::borrow::Cow;
@@ -21,13 +22,13 @@ impl<'a> AuthValue<'a> {
     /// Parses a challenge or credentials value; `header` names the header in the error.
     pub fn parse(s: &'a str, header: &'static str) -> Result<AuthValue<'a>, ParseError> {
         let e = ParseError::BadHeaderValue(header);
-        let s = s.trim();
+        let s = s.trim_lws();
         let scheme_end = s.find([' ', '\t']).unwrap_or(s.len());
         let scheme = &s[..scheme_end];
         if !is_token(scheme) {
             return Err(e);
         }
-        let mut rest = s[scheme_end..].trim_start();
+        let mut rest = s[scheme_end..].trim_lws_start();
         let mut params = Vec::new();
         while !rest.is_empty() {
             let name_end = rest.bytes().position(|b| !is_token_char(b)).unwrap_or(rest.len());
@@ -35,7 +36,7 @@ impl<'a> AuthValue<'a> {
                 return Err(e);
             }
             let name = &rest[..name_end];
-            rest = rest[name_end..].trim_start().strip_prefix('=').ok_or(e)?.trim_start();
+            rest = rest[name_end..].trim_lws_start().strip_prefix('=').ok_or(e)?.trim_lws_start();
             let (value, len) = if rest.starts_with('"') {
                 let len = quoted_len(rest).ok_or(e)?;
                 (unescape(&rest[1..len - 1]), len)
@@ -47,9 +48,9 @@ impl<'a> AuthValue<'a> {
                 (Cow::Borrowed(&rest[..len]), len)
             };
             params.push((name, value));
-            rest = rest[len..].trim_start();
+            rest = rest[len..].trim_lws_start();
             if let Some(after_comma) = rest.strip_prefix(',') {
-                rest = after_comma.trim_start();
+                rest = after_comma.trim_lws_start();
             } else if !rest.is_empty() {
                 return Err(e);
             }

@@ -8,6 +8,8 @@
 use bytes::Bytes;
 
 macro_rules! header_names {
+    (@compact $compact:literal) => { Some($compact) };
+    (@compact) => { None };
     ($( $variant:ident = $canonical:literal $(, $compact:literal)? ;)*) => {
         /// A header field name. Known names compare case-insensitively and by compact form;
         /// every other name is kept as received in [`HeaderName::Other`].
@@ -24,15 +26,25 @@ macro_rules! header_names {
         impl HeaderName {
             /// The known header this name spells, long or compact form, ignoring case.
             pub fn known(name: &[u8]) -> Option<HeaderName> {
-                $(
-                    if name.eq_ignore_ascii_case($canonical.as_bytes())
-                        $(|| name.eq_ignore_ascii_case($compact.as_bytes()))?
-                    {
-                        return Some(HeaderName::$variant);
-                    }
-                )*
-                None
+                // Compact forms are one letter: a single comparison each.
+                if let [letter] = name {
+                    let letter = letter.to_ascii_lowercase();
+                    $($(
+                        if letter == $compact.as_bytes()[0] {
+                            return Some(HeaderName::$variant);
+                        }
+                    )?)*
+                    return None;
+                }
+                let candidate = long_form_candidate(name)?;
+                eq_ignore_case(name, candidate.as_bytes()).then_some(candidate)
             }
+
+            /// Every known name, for tests.
+            #[cfg(test)]
+            const ALL_KNOWN: &'static [(HeaderName, &'static str, Option<&'static str>)] = &[
+                $((HeaderName::$variant, $canonical, header_names!(@compact $($compact)?)),)*
+            ];
 
             /// The name as Ringway writes it: the canonical long form, or the received spelling.
             pub fn as_bytes(&self) -> &[u8] {
@@ -96,6 +108,67 @@ header_names! {
     Date = "Date";
     Timestamp = "Timestamp";
     RetryAfter = "Retry-After";
+}
+
+/// The only known header a long name of this length and first letter can be (the caller still
+/// compares the whole name): a jump on two octets instead of a chain of comparisons, because
+/// every message has a dozen header lines. Keep in step with `header_names!`; the
+/// `every_known_name_is_found_by_the_dispatch` test checks it.
+/// `eq_ignore_ascii_case` without early exit, which the compiler vectorises: header names are
+/// compared once per line of every message.
+fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).fold(true, |eq, (x, y)| eq & (x.to_ascii_lowercase() == y.to_ascii_lowercase()))
+}
+
+fn long_form_candidate(name: &[u8]) -> Option<HeaderName> {
+    use HeaderName as H;
+    let lower = |i: usize| name.get(i).map_or(0, u8::to_ascii_lowercase);
+    Some(match (name.len(), lower(0)) {
+        (2, b't') => H::To,
+        (3, b'v') => H::Via,
+        (4, b'f') => H::From,
+        (4, b'c') => H::CSeq,
+        (4, b'p') => H::Path,
+        (4, b'd') => H::Date,
+        (5, b'r') => H::Route,
+        (5, b'a') => H::Allow,
+        (5, b'e') => H::Event,
+        (6, b'a') => H::Accept,
+        (6, b's') => H::Server,
+        (6, b'r') => H::Reason,
+        (7, b'c') if lower(2) == b'l' => H::CallId,
+        (7, b'c') => H::Contact,
+        (7, b'e') => H::Expires,
+        (7, b'r') => H::Require,
+        (7, b's') => H::Subject,
+        (7, b'w') => H::Warning,
+        (8, b'r') => H::ReferTo,
+        (8, b'i') => H::Identity,
+        (9, b's') => H::Supported,
+        (9, b't') => H::Timestamp,
+        (10, b'u') => H::UserAgent,
+        (11, b'm') => H::MinExpires,
+        (11, b'u') => H::Unsupported,
+        (11, b'r') if lower(2) == b'f' => H::ReferredBy,
+        (11, b'r') => H::RetryAfter,
+        (12, b'm') => H::MaxForwards,
+        (12, b'c') => H::ContentType,
+        (12, b'r') => H::RecordRoute,
+        (12, b'a') => H::AllowEvents,
+        (13, b'p') => H::ProxyRequire,
+        (13, b'a') => H::Authorization,
+        (14, b'c') => H::ContentLength,
+        (14, b'a') => H::AcceptContact,
+        (14, b'r') => H::RejectContact,
+        (15, b's') => H::SessionExpires,
+        (16, b'c') => H::ContentEncoding,
+        (16, b'w') => H::WwwAuthenticate,
+        (18, b'p') => H::ProxyAuthenticate,
+        (19, b'p') => H::ProxyAuthorization,
+        (19, b'r') => H::RequestDisposition,
+        _ => return None,
+    })
 }
 
 impl HeaderName {
@@ -269,6 +342,8 @@ pub fn split_list(value: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 /// The first element of a list value and where the rest starts, when there is a top-level comma.
 fn first_split(value: &[u8]) -> Option<(&[u8], usize)> {
+    // Most list values hold one element: no comma at all means nothing to split.
+    memchr::memchr(b',', value)?;
     let mut in_quotes = false;
     let mut in_angle = false;
     let mut i = 0;
@@ -326,6 +401,21 @@ mod tests {
         assert_eq!(HeaderName::from_bytes(b"CALL-id"), HeaderName::CallId);
         assert_eq!(HeaderName::from_bytes(b"l"), HeaderName::ContentLength);
         assert_eq!(HeaderName::from_bytes(b"X-Foo").as_bytes(), b"X-Foo");
+    }
+
+    #[test]
+    fn every_known_name_is_found_by_the_dispatch() {
+        for (variant, canonical, compact) in HeaderName::ALL_KNOWN {
+            for spelling in [canonical.to_string(), canonical.to_ascii_lowercase(), canonical.to_ascii_uppercase()] {
+                assert_eq!(HeaderName::known(spelling.as_bytes()).as_ref(), Some(variant), "{spelling}");
+            }
+            if let Some(c) = compact {
+                assert_eq!(HeaderName::known(c.to_ascii_uppercase().as_bytes()).as_ref(), Some(variant));
+            }
+        }
+        for unknown in ["Call-IE", "Contacts", "q", "Toe", "Retry-Afteq", "Referred-Bx", "", "z"] {
+            assert_eq!(HeaderName::known(unknown.as_bytes()), None, "{unknown}");
+        }
     }
 
     #[test]

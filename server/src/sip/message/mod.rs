@@ -16,6 +16,7 @@
 
 pub mod auth;
 mod error;
+mod fuzz;
 pub mod header;
 pub mod name_addr;
 pub mod parse;
@@ -28,6 +29,8 @@ pub mod write;
 
 pub use auth::AuthValue;
 pub use error::ParseError;
+#[doc(hidden)]
+pub use fuzz::fuzz_parse;
 pub use header::{Header, HeaderName, Headers};
 pub use name_addr::{Contact, NameAddr};
 pub use parse::{Framed, Malformed, StreamError, StreamFramer, parse_datagram, parse_message};

@@ -1,8 +1,9 @@
 //! `name-addr` / `addr-spec` values: From, To, Contact, Route, Record-Route, Path
 //! (RFC 3261 §20.10, §20.20, §20.39, §25.1).
 
+use super::syntax::TrimLws;
 use super::ParseError;
-use super::syntax::{is_token_char, parse_generic_params, quoted_len};
+use super::syntax::{find_byte, is_token_char, parse_generic_params, quoted_len};
 use super::uri::{Params, Uri};
 
 /// `[display-name] <uri>;params` or `uri;params`.
@@ -22,14 +23,14 @@ impl<'a> NameAddr<'a> {
     /// Parses one element. `header` names the header in the error.
     pub fn parse(s: &'a str, header: &'static str) -> Result<NameAddr<'a>, ParseError> {
         let e = ParseError::BadHeaderValue(header);
-        let s = s.trim();
+        let s = s.trim_lws();
         let (display_name, after_display) = if s.starts_with('"') {
             let len = quoted_len(s).ok_or(e)?;
-            (Some(&s[..len]), s[len..].trim_start())
-        } else if let Some(lt) = s.find('<') {
+            (Some(&s[..len]), s[len..].trim_lws_start())
+        } else if let Some(lt) = find_byte(s, b'<') {
             // Display name as tokens separated by LWS; no LWS before '<' is tolerated
             // (RFC 4475 §3.1.1.6).
-            let name = s[..lt].trim();
+            let name = s[..lt].trim_lws();
             if !name.bytes().all(|b| is_token_char(b) || b == b' ' || b == b'\t') {
                 return Err(e);
             }
@@ -38,22 +39,22 @@ impl<'a> NameAddr<'a> {
             (None, s)
         };
         if let Some(inner) = after_display.strip_prefix('<') {
-            let gt = inner.find('>').ok_or(e)?;
+            let gt = find_byte(inner, b'>').ok_or(e)?;
             let uri_text = &inner[..gt];
             // RFC 3261 has no LWS between LAQUOT/RAQUOT and the addr-spec (RFC 4475 §3.1.2.14).
             let uri = Uri::parse(uri_text).map_err(|_| e)?;
             let params = &inner[gt + 1..];
             parse_generic_params(params, header)?;
-            return Ok(NameAddr { display_name, uri, params: Params::new(params.trim()), bracketed: true });
+            return Ok(NameAddr { display_name, uri, params: Params::new(params.trim_lws()), bracketed: true });
         }
         if display_name.is_some() {
             return Err(e);
         }
         // addr-spec: the URI ends at the first ';' and may not contain ',', '?' or ';'
         // (RFC 3261 §20.10; RFC 4475 §3.1.2.13).
-        let end = s.find(';').unwrap_or(s.len());
-        let uri_text = s[..end].trim_end();
-        if uri_text.contains(['?', ',']) {
+        let end = find_byte(s, b';').unwrap_or(s.len());
+        let uri_text = s[..end].trim_lws_end();
+        if uri_text.bytes().any(|b| b == b'?' || b == b',') {
             return Err(e);
         }
         let uri = Uri::parse(uri_text).map_err(|_| e)?;
@@ -85,7 +86,7 @@ pub enum Contact<'a> {
 impl<'a> Contact<'a> {
     /// Parses one Contact element.
     pub fn parse(s: &'a str) -> Result<Contact<'a>, ParseError> {
-        if s.trim() == "*" {
+        if s.trim_lws() == "*" {
             return Ok(Contact::Wildcard);
         }
         NameAddr::parse(s, "Contact").map(Contact::Address)

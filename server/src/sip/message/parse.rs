@@ -122,7 +122,11 @@ fn parse_head(buf: &Bytes) -> Head {
             finish_header(buf, &mut head, current.take());
             match split_header_line(line) {
                 Some((name_len, value_off)) => {
-                    let name = HeaderName::from_shared(buf.slice(line_start..line_start + name_len));
+                    // Known names are recognised on the borrowed bytes: only an unknown name
+                    // takes a (reference-counted) slice of the buffer.
+                    let raw_name = &buf[line_start..line_start + name_len];
+                    let name = HeaderName::known(raw_name)
+                        .unwrap_or_else(|| HeaderName::Other(buf.slice(line_start..line_start + name_len)));
                     current = Some((name, line_start + value_off, line_start + line.len(), false));
                 }
                 None if next.is_none() && line.is_empty() => {}

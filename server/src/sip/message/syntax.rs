@@ -3,9 +3,66 @@
 
 use super::ParseError;
 
+/// RFC 3261 `token` characters, one table lookup per octet (header names, methods and
+/// parameters are all scanned with it).
+const TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~');
+        b += 1;
+    }
+    table
+};
+
 /// RFC 3261 `token` characters.
+#[inline]
 pub fn is_token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~')
+    TOKEN[usize::from(b)]
+}
+
+/// The offset of the first `byte` in `s` (memchr: faster than `str::find(char)`), always on a
+/// char boundary because `byte` is ASCII.
+pub fn find_byte(s: &str, byte: u8) -> Option<usize> {
+    memchr::memchr(byte, s.as_bytes())
+}
+
+/// `s` split around the first `byte`, which is dropped.
+pub fn split_at_byte(s: &str, byte: u8) -> Option<(&str, &str)> {
+    find_byte(s, byte).map(|at| (&s[..at], &s[at + 1..]))
+}
+
+/// Trimming of SIP linear white space (SP, HTAB, CR, LF) only. `str::trim` also strips Unicode
+/// spaces, which SIP does not treat as LWS, and costs a UTF-8 decode per character.
+pub trait TrimLws {
+    /// Without leading and trailing LWS.
+    fn trim_lws(&self) -> &str;
+    /// Without leading LWS.
+    fn trim_lws_start(&self) -> &str;
+    /// Without trailing LWS.
+    fn trim_lws_end(&self) -> &str;
+}
+
+fn is_lws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+impl TrimLws for str {
+    fn trim_lws(&self) -> &str {
+        self.trim_lws_start().trim_lws_end()
+    }
+
+    fn trim_lws_start(&self) -> &str {
+        let start = self.bytes().position(|b| !is_lws(b)).unwrap_or(self.len());
+        &self[start..]
+    }
+
+    fn trim_lws_end(&self) -> &str {
+        let end = self.bytes().rposition(|b| !is_lws(b)).map_or(0, |i| i + 1);
+        &self[..end]
+    }
 }
 
 /// A non-empty run of token characters.
@@ -32,27 +89,27 @@ pub fn quoted_len(s: &str) -> Option<usize> {
 /// `gen-value = token / host / quoted-string`, with LWS allowed around `;` and `=`.
 pub fn parse_generic_params(s: &str, header: &'static str) -> Result<(), ParseError> {
     let e = ParseError::BadHeaderValue(header);
-    let mut rest = s.trim_start();
+    let mut rest = s.trim_lws_start();
     while !rest.is_empty() {
-        rest = rest.strip_prefix(';').ok_or(e)?.trim_start();
+        rest = rest.strip_prefix(';').ok_or(e)?.trim_lws_start();
         let name_end = rest.bytes().position(|b| !is_token_char(b)).unwrap_or(rest.len());
         if name_end == 0 {
             return Err(e);
         }
-        rest = rest[name_end..].trim_start();
+        rest = rest[name_end..].trim_lws_start();
         if let Some(value) = rest.strip_prefix('=') {
-            let value = value.trim_start();
+            let value = value.trim_lws_start();
             let len = if value.starts_with('"') {
                 quoted_len(value).ok_or(e)?
             } else if value.starts_with('[') {
-                value.find(']').ok_or(e)? + 1
+                find_byte(value, b']').ok_or(e)? + 1
             } else {
                 value.bytes().position(|b| !(is_token_char(b) || b == b':')).unwrap_or(value.len())
             };
             if len == 0 {
                 return Err(e);
             }
-            rest = value[len..].trim_start();
+            rest = value[len..].trim_lws_start();
         }
     }
     Ok(())

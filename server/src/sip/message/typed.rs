@@ -4,6 +4,7 @@
 //! Accessors exist on [`Headers`] rather than on requests or responses so that they also work on
 //! the headers salvaged from a malformed message (to build its 400).
 
+use super::syntax::TrimLws;
 use super::auth::AuthValue;
 use super::header::{HeaderName, Headers};
 use super::name_addr::{Contact, NameAddr};
@@ -90,7 +91,7 @@ impl Headers {
     /// The Call-ID (exactly one, non-empty, no whitespace).
     pub fn call_id(&self) -> Result<&str, ParseError> {
         let v = text(single(self, &HeaderName::CallId, "Call-ID")?, "Call-ID")?;
-        if v.is_empty() || v.contains([' ', '\t']) {
+        if v.is_empty() || v.bytes().any(|b| b == b' ' || b == b'\t') {
             return Err(ParseError::BadHeaderValue("Call-ID"));
         }
         Ok(v)
@@ -130,9 +131,9 @@ impl Headers {
         match single(self, &HeaderName::ContentType, "Content-Type") {
             Ok(v) => {
                 let v = text(v, "Content-Type")?;
-                let media = v.split(';').next().unwrap_or("").trim();
+                let media = v.split(';').next().unwrap_or("").trim_lws();
                 let valid = media.split_once('/').is_some_and(|(t, s)| {
-                    super::syntax::is_token(t.trim()) && super::syntax::is_token(s.trim())
+                    super::syntax::is_token(t.trim_lws()) && super::syntax::is_token(s.trim_lws())
                 });
                 if !valid {
                     return Err(ParseError::BadHeaderValue("Content-Type"));

@@ -1,7 +1,9 @@
 //! The Via header (RFC 3261 §20.42, §18.2.2) with RFC 3581 `rport` and RFC 5118 IPv6 `received`.
 
+use super::syntax::TrimLws;
 use super::ParseError;
-use super::syntax::{is_token, parse_generic_params};
+use super::header::is_wsp;
+use super::syntax::{find_byte, is_token, parse_generic_params, split_at_byte};
 use super::uri::{Host, Params, split_port};
 
 /// The RFC 3261 magic cookie every compliant branch starts with (§8.1.1.7).
@@ -26,29 +28,31 @@ impl<'a> Via<'a> {
     /// Parses one Via element (one comma-separated part of a Via header).
     pub fn parse(s: &'a str) -> Result<Via<'a>, ParseError> {
         const E: ParseError = ParseError::BadHeaderValue("Via");
-        let mut parts = s.splitn(3, '/');
-        let name = parts.next().ok_or(E)?.trim();
-        let version = parts.next().ok_or(E)?.trim();
-        let rest = parts.next().ok_or(E)?.trim_start();
-        let transport_end = rest.find(|c: char| c == ' ' || c == '\t').ok_or(E)?;
+        let (name, rest) = split_at_byte(s, b'/').ok_or(E)?;
+        let (version, rest) = split_at_byte(rest, b'/').ok_or(E)?;
+        let (name, version, rest) = (name.trim_lws(), version.trim_lws(), rest.trim_lws_start());
+        let transport_end = rest.bytes().position(is_wsp).ok_or(E)?;
         let transport = &rest[..transport_end];
         if !is_token(name) || !is_token(version) || !is_token(transport) {
             return Err(E);
         }
-        let rest = rest[transport_end..].trim_start();
-        let sent_by_end = rest.find(';').unwrap_or(rest.len());
-        let sent_by = rest[..sent_by_end].trim_end();
+        let rest = rest[transport_end..].trim_lws_start();
+        let sent_by_end = find_byte(rest, b';').unwrap_or(rest.len());
+        let sent_by = rest[..sent_by_end].trim_lws_end();
         // LWS is allowed around the ':' of sent-by only in the liberal reading; keep it strict.
         let (host, port) = split_port(sent_by).map_err(|_| E)?;
         let host = Host::parse(host).map_err(|_| E)?;
         let params = &rest[sent_by_end..];
         parse_generic_params(params, "Via")?;
         let via = Via { protocol: (name, version), transport, host, port, params: Params::new(params) };
-        if let Some(received) = via.params.get("received") {
-            Host::parse_received(received.ok_or(E)?).map_err(|_| E)?;
-        }
-        if let Some(Some(rport)) = via.params.get("rport") {
-            rport.parse::<u16>().map_err(|_| E)?;
+        for (name, value) in via.params.iter() {
+            if name.eq_ignore_ascii_case("received") {
+                Host::parse_received(value.ok_or(E)?).map_err(|_| E)?;
+            } else if name.eq_ignore_ascii_case("rport")
+                && let Some(rport) = value
+            {
+                rport.parse::<u16>().map_err(|_| E)?;
+            }
         }
         Ok(via)
     }
