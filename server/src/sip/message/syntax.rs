@@ -25,12 +25,14 @@ pub fn is_token_char(b: u8) -> bool {
 
 /// The offset of the first `byte` in `s` (faster than `str::find(char)`), always on a char
 /// boundary because `byte` is ASCII.
+#[inline]
 pub fn find_byte(s: &str, byte: u8) -> Option<usize> {
     // memchr's setup costs more than a plain loop on the short pieces of URIs and parameters.
     if s.len() < 32 { s.bytes().position(|b| b == byte) } else { memchr::memchr(byte, s.as_bytes()) }
 }
 
 /// `s` split around the first `byte`, which is dropped.
+#[inline]
 pub fn split_at_byte(s: &str, byte: u8) -> Option<(&str, &str)> {
     find_byte(s, byte).map(|at| (&s[..at], &s[at + 1..]))
 }

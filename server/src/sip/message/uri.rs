@@ -297,7 +297,8 @@ fn split_hostport(s: &str) -> (&str, &str, Option<&str>) {
         None => (s, None),
     };
     // An IPv6 reference may not contain ';' so the first ';' after any ']' starts the params.
-    let search_from = find_byte(before_headers, b']').unwrap_or(0);
+    let search_from =
+        if before_headers.starts_with('[') { find_byte(before_headers, b']').unwrap_or(0) } else { 0 };
     match find_byte(&before_headers[search_from..], b';') {
         Some(at) => {
             let at = search_from + at;
