@@ -4,9 +4,8 @@
 //! A [`Uri`] borrows the text it was parsed from. `%HH` escapes are left as written: comparing
 //! or unescaping is the caller's business, and Ringway never unescapes twice (RFC 4475 §3.1.1.3).
 
-use super::syntax::TrimLws;
 use super::ParseError;
-use super::syntax::{find_byte, split_at_byte};
+use super::syntax::{TrimLws, find_byte, split_at_byte};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

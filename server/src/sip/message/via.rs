@@ -1,9 +1,8 @@
 //! The Via header (RFC 3261 §20.42, §18.2.2) with RFC 3581 `rport` and RFC 5118 IPv6 `received`.
 
-use super::syntax::TrimLws;
 use super::ParseError;
 use super::header::is_wsp;
-use super::syntax::{find_byte, is_token, parse_generic_params, split_at_byte};
+use super::syntax::{TrimLws, find_byte, is_token, parse_generic_params, split_at_byte};
 use super::uri::{Host, Params, split_port};
 
 /// The RFC 3261 magic cookie every compliant branch starts with (§8.1.1.7).
