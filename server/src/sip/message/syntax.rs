@@ -91,6 +91,16 @@ pub fn quoted_len(s: &str) -> Option<usize> {
 /// Checks `*( SEMI generic-param )` where `generic-param = token [ EQUAL gen-value ]` and
 /// `gen-value = token / host / quoted-string`, with LWS allowed around `;` and `=`.
 pub fn parse_generic_params(s: &str, header: &'static str) -> Result<(), ParseError> {
+    visit_generic_params(s, header, |_, _| Ok(()))
+}
+
+/// Like [`parse_generic_params`], handing each parameter's name and value (without quotes) to
+/// `each` on the way, so that a header can check the parameters it knows in the same pass.
+pub fn visit_generic_params<'a>(
+    s: &'a str,
+    header: &'static str,
+    mut each: impl FnMut(&'a str, Option<&'a str>) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
     let e = ParseError::BadHeaderValue(header);
     let mut rest = s.trim_lws_start();
     while !rest.is_empty() {
@@ -99,6 +109,7 @@ pub fn parse_generic_params(s: &str, header: &'static str) -> Result<(), ParseEr
         if name_end == 0 {
             return Err(e);
         }
+        let name = &rest[..name_end];
         rest = rest[name_end..].trim_lws_start();
         if let Some(value) = rest.strip_prefix('=') {
             let value = value.trim_lws_start();
@@ -112,7 +123,11 @@ pub fn parse_generic_params(s: &str, header: &'static str) -> Result<(), ParseEr
             if len == 0 {
                 return Err(e);
             }
+            let written = &value[..len];
+            each(name, Some(written.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(written)))?;
             rest = value[len..].trim_lws_start();
+        } else {
+            each(name, None)?;
         }
     }
     Ok(())
