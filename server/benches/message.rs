@@ -85,7 +85,8 @@ fn benches(c: &mut Criterion) {
     let wire = invite();
     let parsed = parse_datagram(wire.clone()).unwrap();
     assert!(ringway_reads(&parsed) > 0);
-    let via = Bytes::from_static(b"SIP/2.0/UDP 203.0.113.7:5060;branch=z9hG4bK-rw-0-1-9f0e3d2c1b0a");
+    let via =
+        Bytes::from_static(b"SIP/2.0/UDP 203.0.113.7:5060;branch=z9hG4bK-rw-0-1-9f0e3d2c1b0a");
 
     let mut group = c.benchmark_group("parse_invite");
     group.bench_function("ringway", |b| {

@@ -10,8 +10,8 @@ mod common;
 
 use bytes::Bytes;
 use ringway::sip::message::{
-    Contact, Framed, HeaderName, Host, Message, Method, ParseError, StreamError, StreamFramer, Version,
-    parse_datagram, validate::validate_request, validate::validate_response,
+    Contact, Framed, HeaderName, Host, Message, Method, ParseError, StreamError, StreamFramer,
+    Version, parse_datagram, validate::validate_request, validate::validate_response,
 };
 
 /// A predicate on the fault that explains a rejection.
@@ -49,7 +49,9 @@ fn expected(file: &str) -> Expect {
         "scalarlg.dat" | "bigcode.dat" => Drop,
         "quotbal.dat" => fault!(ParseError::BadHeaderValue("To")),
         "ltgtruri.dat" => fault!(ParseError::BadUri(_) | ParseError::BadStartLine(_)),
-        "lwsruri.dat" | "lwsstart.dat" | "trws.dat" | "test.dat" => fault!(ParseError::BadStartLine(_)),
+        "lwsruri.dat" | "lwsstart.dat" | "trws.dat" | "test.dat" => {
+            fault!(ParseError::BadStartLine(_))
+        }
         "escruri.dat" | "rfc5118/ipv6-bad.dat" => fault!(ParseError::BadUri(_)),
         "regbadct.dat" => fault!(ParseError::BadHeaderValue("Contact")),
         "badaspec.dat" => fault!(ParseError::BadHeaderValue("To")),
@@ -65,7 +67,9 @@ fn expected(file: &str) -> Expect {
 }
 
 /// The first fault of parsing then validating, or the message.
-fn verdict(parsed: Result<Message, ringway::sip::message::Malformed>) -> Result<Message, ParseError> {
+fn verdict(
+    parsed: Result<Message, ringway::sip::message::Malformed>,
+) -> Result<Message, ParseError> {
     let message = parsed.map_err(|m| m.error)?;
     match &message {
         Message::Request(r) => validate_request(r)?,
@@ -86,11 +90,15 @@ fn check(file: &str, manifest_verdict: &str) -> Result<(), String> {
         (Accept, Ok(_)) => {}
         (Accept, Err(e)) => return Err(format!("expected accept ({manifest_verdict}), got {e:?}")),
         (Reject(matches), Err(e)) if matches(&e) && !is_response => {}
-        (Reject(_), other) => return Err(format!("expected a specific 400 fault, got {:?}", other.err())),
+        (Reject(_), other) => {
+            return Err(format!("expected a specific 400 fault, got {:?}", other.err()));
+        }
         (Drop, Err(_)) if is_response => {}
         (Drop, other) => return Err(format!("expected a dropped response, got {:?}", other.err())),
         (VersionNotSupported | NotImplemented, _) => {
-            let Ok(Message::Request(r)) = &parsed else { return Err(format!("expected a request, got {parsed:?}")) };
+            let Ok(Message::Request(r)) = &parsed else {
+                return Err(format!("expected a request, got {parsed:?}"));
+            };
             let wanted = match expected(file) {
                 VersionNotSupported => matches!(r.version, Version::Other(_)),
                 _ => matches!(r.method, Method::Extension(_)),
@@ -118,7 +126,10 @@ fn every_manifest_row_has_the_parser_outcome_its_verdict_calls_for() {
 
 /// The first thing a stream framer makes of `data` pushed `chunk` octets at a time: a message
 /// (or malformed message), a framing error, or `None` when it waits for more.
-fn stream_first(data: &[u8], chunk: usize) -> Option<Result<Result<Message, ParseError>, ParseError>> {
+fn stream_first(
+    data: &[u8],
+    chunk: usize,
+) -> Option<Result<Result<Message, ParseError>, ParseError>> {
     let mut framer = StreamFramer::new(65_535);
     for piece in data.chunks(chunk) {
         framer.push(piece);
@@ -147,7 +158,9 @@ fn stream_framing_gives_the_datagram_verdict_whatever_the_read_sizes() {
                 "clerr.dat" => got.is_none(),
                 // §3.1.2.3, §3.3.9: nobody can tell where the next message starts.
                 "ncl.dat" => matches!(got, Some(Err(ParseError::BadContentLength))),
-                "mcl01.dat" => matches!(got, Some(Err(ParseError::DuplicateHeader("Content-Length")))),
+                "mcl01.dat" => {
+                    matches!(got, Some(Err(ParseError::DuplicateHeader("Content-Length"))))
+                }
                 // §3.4.1 on a stream: no Content-Length means an empty body (RFC 3261 §18.3).
                 "inv2543.dat" => matches!(&got, Some(Ok(Ok(m))) if m.body().is_empty()),
                 _ => match (&got, &dgram) {
@@ -157,7 +170,11 @@ fn stream_framing_gives_the_datagram_verdict_whatever_the_read_sizes() {
                 },
             };
             if !ok {
-                failures.push(format!("{} in {chunk}-octet reads: stream {got:?}, datagram {:?}", row.file, dgram.as_ref().err()));
+                failures.push(format!(
+                    "{} in {chunk}-octet reads: stream {got:?}, datagram {:?}",
+                    row.file,
+                    dgram.as_ref().err()
+                ));
             }
         }
     }
@@ -203,7 +220,9 @@ fn percent_in_a_header_name_or_method_is_not_an_escape_per_rfc4475_section_3_1_1
     let r = request("esc02.dat");
     assert_eq!(r.method, Method::Extension(Bytes::from_static(b"RE%47IST%45R")));
     assert_eq!(r.headers.contacts().count(), 2);
-    assert!(r.headers.iter().any(|h| h.name == HeaderName::Other(Bytes::from_static(b"C%6Fntact"))));
+    assert!(
+        r.headers.iter().any(|h| h.name == HeaderName::Other(Bytes::from_static(b"C%6Fntact")))
+    );
 }
 
 #[test]
@@ -223,7 +242,8 @@ fn request_uri_user_part_keeps_its_semicolon_per_rfc4475_section_3_1_1_9() {
 }
 
 #[test]
-fn rfc2543_invite_without_content_length_takes_the_rest_of_the_datagram_per_rfc4475_section_3_4_1() {
+fn rfc2543_invite_without_content_length_takes_the_rest_of_the_datagram_per_rfc4475_section_3_4_1()
+{
     let data = common::read("inv2543.dat");
     let r = request("inv2543.dat");
     let head_end = data.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;

@@ -31,7 +31,8 @@ pub struct Row {
 
 /// Every row of MANIFEST.tsv.
 pub fn manifest() -> Vec<Row> {
-    let text = std::fs::read_to_string(torture_dir().join("MANIFEST.tsv")).expect("MANIFEST.tsv readable");
+    let text =
+        std::fs::read_to_string(torture_dir().join("MANIFEST.tsv")).expect("MANIFEST.tsv readable");
     text.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())

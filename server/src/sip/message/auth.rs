@@ -4,9 +4,8 @@
 //! Both have the same shape, `scheme auth-param *(COMMA auth-param)`; schemes Ringway does not
 //! know still parse (RFC 4475 §3.3.7) so that the registrar can answer with one it knows.
 
-use super::syntax::TrimLws;
 use super::ParseError;
-use super::syntax::{is_token, is_token_char, quoted_len};
+use super::syntax::{TrimLws, is_token, is_token_char, quoted_len};
 use std::borrow::Cow;
 
 /// A challenge or credentials: the scheme and its parameters.

@@ -5,10 +5,10 @@
 //! (apart from a Content-Length the writer adds when it was absent); the stream framer survives
 //! the same bytes arriving in two reads.
 
+use super::Message;
 use super::header::HeaderName;
 use super::parse::{Framed, StreamFramer, parse_datagram};
 use super::validate::{validate_request, validate_response};
-use super::Message;
 use bytes::Bytes;
 
 /// Runs one fuzz input through parsing, validation, typed access, serialization, reparsing and
@@ -24,7 +24,8 @@ pub fn fuzz_parse(data: &[u8]) {
         let wire = message.to_bytes();
         let back = parse_datagram(wire.clone());
         if valid {
-            let back = back.unwrap_or_else(|e| panic!("serialized valid message fails to parse: {e:?}"));
+            let back =
+                back.unwrap_or_else(|e| panic!("serialized valid message fails to parse: {e:?}"));
             assert_eq!(
                 without_content_length(&message),
                 without_content_length(&back),
@@ -60,9 +61,15 @@ fn read_everything(message: &Message) {
     for via in h.vias().flatten() {
         let _ = (via.branch(), via.received(), via.rport(), via.has_rfc3261_branch());
     }
-    let _ = (h.from_addr().map(|a| a.tag()), h.to_addr().map(|a| a.display_text()), h.call_id(), h.cseq());
+    let _ = (
+        h.from_addr().map(|a| a.tag()),
+        h.to_addr().map(|a| a.display_text()),
+        h.call_id(),
+        h.cseq(),
+    );
     let _ = (h.max_forwards(), h.content_length(), h.content_type(), h.expires());
-    let _ = h.contacts().count() + h.routes().count() + h.record_routes().count() + h.allow().count();
+    let _ =
+        h.contacts().count() + h.routes().count() + h.record_routes().count() + h.allow().count();
     let _ = h.option_tags(&HeaderName::Require).count();
     for name in [HeaderName::WwwAuthenticate, HeaderName::Authorization] {
         for a in h.auth_values(&name).flatten() {

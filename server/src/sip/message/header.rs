@@ -118,7 +118,7 @@ header_names! {
 /// compared once per line of every message.
 fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len()
-        && a.iter().zip(b).fold(true, |eq, (x, y)| eq & (x.to_ascii_lowercase() == y.to_ascii_lowercase()))
+        && a.iter().zip(b).fold(true, |eq, (x, y)| eq & x.eq_ignore_ascii_case(y))
 }
 
 fn long_form_candidate(name: &[u8]) -> Option<HeaderName> {

@@ -1,9 +1,8 @@
 //! `name-addr` / `addr-spec` values: From, To, Contact, Route, Record-Route, Path
 //! (RFC 3261 §20.10, §20.20, §20.39, §25.1).
 
-use super::syntax::TrimLws;
 use super::ParseError;
-use super::syntax::{find_byte, is_token_char, parse_generic_params, quoted_len};
+use super::syntax::{TrimLws, find_byte, is_token_char, parse_generic_params, quoted_len};
 use super::uri::{Params, Uri};
 
 /// `[display-name] <uri>;params` or `uri;params`.

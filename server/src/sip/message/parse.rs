@@ -153,10 +153,16 @@ fn finish_header(buf: &Bytes, head: &mut Head, current: Option<(HeaderName, usiz
     let value = if folded {
         Bytes::from(unfold(raw))
     } else {
-        let trimmed = trim(raw);
-        if trimmed.is_empty() { Bytes::new() } else { buf.slice_ref(trimmed) }
+        // Trim by offsets and slice once (cheaper than `slice_ref`'s pointer arithmetic).
+        let lead = raw.iter().position(|&b| !is_lws_octet(b)).unwrap_or(raw.len());
+        let trail = raw.iter().rposition(|&b| !is_lws_octet(b)).map_or(lead, |i| i + 1);
+        if lead == trail { Bytes::new() } else { buf.slice(start + lead..start + trail) }
     };
     head.headers.push(name, value);
+}
+
+fn is_lws_octet(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// Replaces each line break and the whitespace around it with one space (RFC 3261 §7.3.1).

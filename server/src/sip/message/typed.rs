@@ -4,10 +4,10 @@
 //! Accessors exist on [`Headers`] rather than on requests or responses so that they also work on
 //! the headers salvaged from a malformed message (to build its 400).
 
-use super::syntax::TrimLws;
 use super::auth::AuthValue;
 use super::header::{HeaderName, Headers};
 use super::name_addr::{Contact, NameAddr};
+use super::syntax::TrimLws;
 use super::via::Via;
 use super::{Method, ParseError};
 

@@ -4,9 +4,8 @@
 //! A [`Uri`] borrows the text it was parsed from. `%HH` escapes are left as written: comparing
 //! or unescaping is the caller's business, and Ringway never unescapes twice (RFC 4475 §3.1.1.3).
 
-use super::syntax::TrimLws;
 use super::ParseError;
-use super::syntax::{find_byte, split_at_byte};
+use super::syntax::{TrimLws, find_byte, split_at_byte};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -54,9 +53,7 @@ impl<'a> Host<'a> {
         if s.is_empty() {
             return Err(ParseError::BadUri("host"));
         }
-        if s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-            && let Ok(ip) = s.parse::<Ipv4Addr>()
-        {
+        if let Some(ip) = parse_ipv4(s.as_bytes()) {
             return Ok(Host::Ip(IpAddr::V4(ip)));
         }
         let valid = s.bytes().fold(true, |ok, b| ok & (b.is_ascii_alphanumeric() | (b == b'-') | (b == b'.') | (b == b'_')));
@@ -81,6 +78,28 @@ impl<'a> Host<'a> {
             Host::Domain(_) => None,
         }
     }
+}
+
+/// Parses a dotted-quad IPv4 address as `Ipv4Addr::from_str` does (four decimal octets, no
+/// leading zeros), without its general-purpose parser: most hosts in Via and Contact are IPv4.
+fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut count = 0;
+    for part in s.split(|&b| b == b'.') {
+        if count == 4 || part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
+            return None;
+        }
+        let mut value = 0u16;
+        for &d in part {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u16::from(d - b'0');
+        }
+        octets[count] = u8::try_from(value).ok()?;
+        count += 1;
+    }
+    (count == 4).then(|| Ipv4Addr::from(octets))
 }
 
 /// Parses an IPv6 address, tolerating the `:::` spelling of RFC 3261's ABNF bug (RFC 5118 §4.10:
@@ -297,7 +316,8 @@ fn split_hostport(s: &str) -> (&str, &str, Option<&str>) {
         None => (s, None),
     };
     // An IPv6 reference may not contain ';' so the first ';' after any ']' starts the params.
-    let search_from = find_byte(before_headers, b']').unwrap_or(0);
+    let search_from =
+        if before_headers.starts_with('[') { find_byte(before_headers, b']').unwrap_or(0) } else { 0 };
     match find_byte(&before_headers[search_from..], b';') {
         Some(at) => {
             let at = search_from + at;
@@ -395,6 +415,14 @@ mod tests {
         assert_eq!(p.get("A"), Some(Some(r#"x;y\";z"#)));
         assert_eq!(p.get("b"), Some(None));
         assert_eq!(Params::new(r#";q="open;r"#).iter().count(), 1);
+    }
+
+    #[test]
+    fn dotted_quads_read_as_ipv4_exactly_when_the_standard_parser_agrees() {
+        for s in ["192.0.2.1", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3", "1.2.3.4.", "a.b.c.d", "1.2.3.-4"] {
+            assert_eq!(parse_ipv4(s.as_bytes()), s.parse::<Ipv4Addr>().ok(), "{s}");
+        }
+        assert_eq!(Host::parse("1.2.3.4.5").unwrap(), Host::Domain("1.2.3.4.5"));
     }
 
     #[test]

@@ -1,9 +1,8 @@
 //! The Via header (RFC 3261 §20.42, §18.2.2) with RFC 3581 `rport` and RFC 5118 IPv6 `received`.
 
-use super::syntax::TrimLws;
 use super::ParseError;
 use super::header::is_wsp;
-use super::syntax::{find_byte, is_token, parse_generic_params, split_at_byte};
+use super::syntax::{TrimLws, find_byte, is_token, split_at_byte, visit_generic_params};
 use super::uri::{Host, Params, split_port};
 
 /// The RFC 3261 magic cookie every compliant branch starts with (§8.1.1.7).
@@ -43,9 +42,8 @@ impl<'a> Via<'a> {
         let (host, port) = split_port(sent_by).map_err(|_| E)?;
         let host = Host::parse(host).map_err(|_| E)?;
         let params = &rest[sent_by_end..];
-        parse_generic_params(params, "Via")?;
-        let via = Via { protocol: (name, version), transport, host, port, params: Params::new(params) };
-        for (name, value) in via.params.iter() {
+        // RFC 3581 rport and RFC 5118 received are checked in the same pass as the syntax.
+        visit_generic_params(params, "Via", |name, value| {
             if name.eq_ignore_ascii_case("received") {
                 Host::parse_received(value.ok_or(E)?).map_err(|_| E)?;
             } else if name.eq_ignore_ascii_case("rport")
@@ -53,7 +51,9 @@ impl<'a> Via<'a> {
             {
                 rport.parse::<u16>().map_err(|_| E)?;
             }
-        }
+            Ok(())
+        })?;
+        let via = Via { protocol: (name, version), transport, host, port, params: Params::new(params) };
         Ok(via)
     }
 
