@@ -1,6 +1,7 @@
-//! Replays the fuzz corpus (`server/fuzz/corpus/parse/`), any saved crashers
-//! (`server/fuzz/artifacts/parse/`) and every SIP torture corpus file through
-//! `ringway::sip::message::fuzz_parse`, so that CI checks the fuzz properties on stable Rust.
+//! Replays the fuzz corpora (`server/fuzz/corpus/{parse,transaction}/`), any saved crashers
+//! (`server/fuzz/artifacts/{parse,transaction}/`) and every SIP torture corpus file through the
+//! fuzz targets' own functions (`ringway::sip::message::fuzz_parse`,
+//! `ringway::sip::transaction::fuzz_inbound`), so that CI checks the fuzz properties on stable Rust.
 
 mod common;
 
@@ -15,7 +16,11 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn fuzz_dir(kind: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz").join(kind).join("parse")
+    fuzz_target_dir(kind, "parse")
+}
+
+fn fuzz_target_dir(kind: &str, target: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz").join(kind).join(target)
 }
 
 #[test]
@@ -33,5 +38,22 @@ fn fuzz_seeds_and_saved_crashers_neither_panic_nor_break_the_round_trip() {
 fn torture_corpus_files_neither_panic_nor_break_the_round_trip() {
     for row in common::manifest() {
         ringway::sip::message::fuzz_parse(&common::read(&row.file));
+    }
+}
+
+#[test]
+fn transaction_fuzz_inputs_and_saved_crashers_do_not_panic_the_layer() {
+    let mut inputs = files_in(&fuzz_target_dir("corpus", "transaction"));
+    inputs.extend(files_in(&fuzz_target_dir("artifacts", "transaction")));
+    // The parse seeds are valid SIP too: as single datagrams they reach the layer's matching.
+    inputs.extend(files_in(&fuzz_dir("corpus")));
+    assert!(!inputs.is_empty());
+    for file in &inputs {
+        let data = std::fs::read(file).unwrap();
+        let outcome = std::panic::catch_unwind(|| ringway::sip::transaction::fuzz_inbound(&data));
+        assert!(outcome.is_ok(), "fuzz_inbound panicked on {}", file.display());
+    }
+    for row in common::manifest() {
+        ringway::sip::transaction::fuzz_inbound(&common::read(&row.file));
     }
 }

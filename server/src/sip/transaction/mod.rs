@@ -36,6 +36,8 @@ mod timer;
 #[cfg(test)]
 mod tests;
 
+#[doc(hidden)]
+pub use fuzz::fuzz_inbound;
 pub use client::ClientState;
 pub use output::{
     ClientTransactionId, Event, RespondError, SendError, ServerTransactionId, Stats, Transmit, TransmitKind,
