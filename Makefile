@@ -3,7 +3,7 @@
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 
-.PHONY: test deps build unit conformance run bench fuzz-replay clippy
+.PHONY: test deps build unit conformance run bench fuzz clippy
 
 ## Everything a clean clone needs, then every test: unit, integration (real binary on loopback),
 ## torture corpus over UDP and TCP, SIPp conformance.
@@ -29,6 +29,15 @@ run:
 ## Criterion microbenchmarks of the message layer.
 bench:
 	$(CARGO) bench -p ringway --bench message
+
+## Coverage-guided fuzzing (needs a nightly toolchain and `cargo install cargo-fuzz`);
+## FUZZ_TARGET=parse|transaction, FUZZ_SECONDS bounds the run. New inputs go to a scratch dir;
+## crashers land in server/fuzz/artifacts/ and are replayed by `make test` from then on.
+FUZZ_TARGET ?= parse
+FUZZ_SECONDS ?= 300
+fuzz:
+	mkdir -p /tmp/ringway-fuzz-$(FUZZ_TARGET)
+	cd server/fuzz && $(CARGO) +nightly fuzz run $(FUZZ_TARGET) /tmp/ringway-fuzz-$(FUZZ_TARGET) corpus/$(FUZZ_TARGET) -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
