@@ -10,6 +10,7 @@
 
 mod file;
 mod listen;
+mod registrar;
 
 use std::net::SocketAddr;
 use std::ops::Range;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 pub use listen::{ListenSpec, ListenSpecError, Transport, UnknownTransport};
+pub use registrar::{Account, AuthSettings, RegistrarSettings, SecuritySettings, TrustedPeer};
 
 /// The embedded default configuration, documented key by key.
 pub const DEFAULT_TOML: &str = include_str!("default.toml");
@@ -60,6 +62,16 @@ pub struct Settings {
     pub sip: SipSettings,
     /// Address of the Prometheus `/metrics` and `/health` endpoint; `None` = disabled.
     pub http: Option<SocketAddr>,
+    /// `[registrar]`: bindings, expiry limits, keep-alive pings.
+    pub registrar: RegistrarSettings,
+    /// `[auth]`: digest authentication.
+    pub auth: AuthSettings,
+    /// `[security]`: bans and rate limits.
+    pub security: SecuritySettings,
+    /// `[[accounts]]`: users with passwords.
+    pub accounts: Vec<Account>,
+    /// `[[trusted]]`: peers identified by source address.
+    pub trusted: Vec<TrustedPeer>,
 }
 
 /// The `[sip]` table, validated.
@@ -162,6 +174,44 @@ pub enum Problem {
     Listen {
         /// The parse error, which quotes the entry.
         source: ListenSpecError,
+    },
+    /// A name that is not one of the known values.
+    #[error("unknown {what} {value:?}")]
+    Unknown {
+        /// What kind of value.
+        what: &'static str,
+        /// The value as written.
+        value: String,
+    },
+    /// Expiry limits out of order.
+    #[error("registrar expiries must satisfy min_expires ({min}) <= default_expires ({default}) <= max_expires ({max})")]
+    ExpiresOrder {
+        /// min_expires.
+        min: u64,
+        /// default_expires.
+        default: u64,
+        /// max_expires.
+        max: u64,
+    },
+    /// Two accounts with one username.
+    #[error("account {username:?} is defined twice")]
+    DuplicateAccount {
+        /// The username.
+        username: String,
+    },
+    /// An account with neither password nor HA1.
+    #[error("account {username:?} has no password, ha1_md5 or ha1_sha256")]
+    NoCredentials {
+        /// The username.
+        username: String,
+    },
+    /// An HA1 that is not the right number of hex digits.
+    #[error("{key} must be {hex_digits} hex digits")]
+    Ha1 {
+        /// The key.
+        key: &'static str,
+        /// How many digits it needs.
+        hex_digits: usize,
     },
     /// The same socket is listed twice; the second bind would fail.
     #[error("{spec} is listed twice")]
@@ -289,7 +339,13 @@ impl Settings {
             Some(listen) => parse_http(listen.get_ref()).map_err(|problem| at(&listen, problem))?,
             None => Some(DEFAULT_HTTP_LISTEN.parse().expect("the default HTTP address parses")),
         };
-        Ok(Settings { data_dir, log_level, sip: validate_sip(raw.sip)?, http })
+        let sip = validate_sip(raw.sip)?;
+        let registrar = registrar::validate_registrar(raw.registrar)?;
+        let auth = registrar::validate_auth(raw.auth)?;
+        let security = registrar::validate_security(raw.security)?;
+        let accounts = registrar::validate_accounts(raw.accounts, &registrar)?;
+        let trusted = registrar::validate_trusted(raw.trusted, &accounts)?;
+        Ok(Settings { data_dir, log_level, sip, http, registrar, auth, security, accounts, trusted })
     }
 }
 

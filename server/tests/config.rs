@@ -29,6 +29,24 @@ fn the_full_fixture_loads_with_every_key_set() {
 }
 
 #[test]
+fn accounts_trusted_peers_and_security_load_with_their_defaults_filled_in() {
+    let settings = Settings::load(Some(&fixture("good_accounts.toml"))).unwrap();
+    assert_eq!(settings.registrar.realm, "callcenter.example");
+    assert_eq!(settings.registrar.options_ping, Some(Duration::from_secs(30)));
+    assert_eq!(settings.auth.algorithms, ["MD5"]);
+    assert_eq!(settings.security.drop_user_agents, ["friendly-scanner", "sipvicious"]);
+    assert_eq!(settings.accounts.len(), 2);
+    let agent = &settings.accounts[0];
+    assert_eq!((agent.username.as_str(), agent.realm.as_str(), agent.max_contacts), ("1001", "callcenter.example", 3));
+    assert_eq!(agent.allowed_networks.len(), 2);
+    let disabled = &settings.accounts[1];
+    assert!(!disabled.enabled);
+    assert_eq!(disabled.ha1_md5.as_deref(), Some("0123456789abcdef0123456789abcdef"));
+    assert_eq!(disabled.max_contacts, 2, "the registrar's default");
+    assert_eq!(settings.trusted[0].account.as_deref(), Some("1001"));
+}
+
+#[test]
 fn every_bad_fixture_is_rejected_at_the_offending_line() {
     let cases = [
         ("bad_unknown_key.toml", 7, "unknown field `listn`, expected one of `listen`"),
@@ -39,6 +57,10 @@ fn every_bad_fixture_is_rejected_at_the_offending_line() {
         ("bad_syntax.toml", 3, ""),
         ("bad_http_address.toml", 3, "\"localhost:8088\" is not ip:port"),
         ("bad_unknown_table.toml", 4, "unknown field `media`"),
+        ("bad_duplicate_account.toml", 6, "account \"1001\" is defined twice"),
+        ("bad_account_without_credentials.toml", 5, "account \"1001\" has no password, ha1_md5 or ha1_sha256"),
+        ("bad_network.toml", 5, "unknown network (CIDR such as 10.0.0.0/8) \"10.0.0.0/33\""),
+        ("bad_expires_order.toml", 2, "registrar expiries must satisfy min_expires (600)"),
     ];
     for (name, line, reason) in cases {
         let path = fixture(name);

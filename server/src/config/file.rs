@@ -19,6 +19,16 @@ pub(super) struct File {
     pub sip: SipTable,
     #[serde(default)]
     pub http: HttpTable,
+    #[serde(default)]
+    pub registrar: super::registrar::RegistrarTable,
+    #[serde(default)]
+    pub auth: super::registrar::AuthTable,
+    #[serde(default)]
+    pub security: super::registrar::SecurityTable,
+    #[serde(default)]
+    pub accounts: Vec<super::registrar::AccountTable>,
+    #[serde(default)]
+    pub trusted: Vec<super::registrar::TrustedTable>,
 }
 
 /// `[log]`
