@@ -98,6 +98,10 @@ pub struct Metrics {
     retransmissions_absorbed: AtomicU64,
     transactions: AtomicI64,
     tcp_connections: AtomicI64,
+    bans: AtomicU64,
+    banned_sources: AtomicI64,
+    auth_failures: AtomicU64,
+    registrations: AtomicI64,
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
 }
@@ -125,6 +129,10 @@ impl Metrics {
             retransmissions_absorbed: AtomicU64::new(0),
             transactions: AtomicI64::new(0),
             tcp_connections: AtomicI64::new(0),
+            bans: AtomicU64::new(0),
+            banned_sources: AtomicI64::new(0),
+            auth_failures: AtomicU64::new(0),
+            registrations: AtomicI64::new(0),
             bytes_in: AtomicU64::new(0),
             bytes_out: AtomicU64::new(0),
         }
@@ -194,6 +202,27 @@ impl Metrics {
     /// Open TCP connections changed by `delta`.
     pub fn tcp_connections_add(&self, delta: i64) {
         self.tcp_connections.fetch_add(delta, Ordering::Relaxed);
+    }
+
+    /// A source was banned (guessing passwords or flooding).
+    pub fn ban_started(&self) {
+        bump(&self.bans, 1);
+        self.banned_sources.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A ban ran out.
+    pub fn ban_ended(&self) {
+        self.banned_sources.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// A request failed digest authentication.
+    pub fn auth_failure(&self) {
+        bump(&self.auth_failures, 1);
+    }
+
+    /// Registered contacts changed by `delta`.
+    pub fn registrations_add(&self, delta: i64) {
+        self.registrations.fetch_add(delta, Ordering::Relaxed);
     }
 
     /// SIP bytes received on any transport.
@@ -292,6 +321,14 @@ impl Metrics {
             "ringway_tcp_connections {}",
             self.tcp_connections.load(Ordering::Relaxed)
         );
+        header(&mut out, "ringway_bans_total", "counter", "Sources banned since start.");
+        let _ = writeln!(out, "ringway_bans_total {}", load(&self.bans));
+        header(&mut out, "ringway_banned_sources", "gauge", "Sources banned now.");
+        let _ = writeln!(out, "ringway_banned_sources {}", self.banned_sources.load(Ordering::Relaxed));
+        header(&mut out, "ringway_auth_failures_total", "counter", "Failed digest authentications.");
+        let _ = writeln!(out, "ringway_auth_failures_total {}", load(&self.auth_failures));
+        header(&mut out, "ringway_registrations", "gauge", "Registered contacts (bindings).");
+        let _ = writeln!(out, "ringway_registrations {}", self.registrations.load(Ordering::Relaxed));
         header(&mut out, "ringway_sip_received_bytes_total", "counter", "SIP bytes received.");
         let _ = writeln!(out, "ringway_sip_received_bytes_total {}", load(&self.bytes_in));
         header(&mut out, "ringway_sip_sent_bytes_total", "counter", "SIP bytes sent.");
