@@ -562,3 +562,374 @@ fn quote(s: &str) -> std::borrow::Cow<'_, str> {
     }
     std::borrow::Cow::Owned(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: [u8; 32] = [7; 32];
+    const REALM: &str = "biloxi.com";
+    const URI: &str = "sip:biloxi.com";
+
+    fn digest(origin: Instant, shard: u16) -> Digest {
+        Digest::new(DigestConfig::default(), KEY, origin, ShardId(shard))
+    }
+
+    fn bob() -> Secrets {
+        Secrets::from_password("bob", REALM, "zanzibar")
+    }
+
+    fn accounts(user: &str, realm: &str) -> Option<Secrets> {
+        (user == "bob" && realm == REALM).then(bob)
+    }
+
+    /// The nonce of the challenge offering `alg`.
+    fn nonce_of(challenges: &[String], alg: Algorithm) -> String {
+        challenges
+            .iter()
+            .map(|c| AuthValue::parse(c, "WWW-Authenticate").unwrap())
+            .find(|c| c.param("algorithm") == Some(alg.as_str()))
+            .and_then(|c| c.param("nonce").map(str::to_owned))
+            .unwrap()
+    }
+
+    /// What a phone sends: credentials for REGISTER computed from `password`.
+    fn credentials(alg: Algorithm, user: &str, password: &str, nonce: &str, nc: Option<u32>) -> String {
+        let ha1 = Secrets::from_password(user, REALM, password).ha1(alg).unwrap().to_owned();
+        match nc {
+            Some(nc) => {
+                let nc = format!("{nc:08x}");
+                let r = hex(&response(alg, &ha1, nonce, Some((&nc, "c0ffee", "auth")), "REGISTER", URI));
+                format!(
+                    r#"Digest username="{user}", realm="{REALM}", nonce="{nonce}", uri="{URI}", response="{r}", algorithm={alg}, qop=auth, nc={nc}, cnonce="c0ffee""#
+                )
+            }
+            None => {
+                let r = hex(&response(alg, &ha1, nonce, None, "REGISTER", URI));
+                format!(r#"Digest username="{user}", realm="{REALM}", nonce="{nonce}", uri="{URI}", response="{r}", algorithm={alg}"#)
+            }
+        }
+    }
+
+    fn check(d: &mut Digest, now: Instant, creds: &str) -> Verdict {
+        d.verify(now, "REGISTER", &AuthValue::parse(creds, "Authorization").unwrap(), accounts)
+    }
+
+    fn authenticated() -> Verdict {
+        Verdict::Authenticated { username: "bob".into(), realm: REALM.into() }
+    }
+
+    #[test]
+    fn md5_response_matches_the_rfc2617_section_3_5_example() {
+        let secrets = Secrets::from_password("Mufasa", "testrealm@host.com", "Circle Of Life");
+        let r = response(
+            Algorithm::Md5,
+            secrets.ha1(Algorithm::Md5).unwrap(),
+            "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+            Some(("00000001", "0a4f113b", "auth")),
+            "GET",
+            "/dir/index.html",
+        );
+        assert_eq!(hex(&r), "6629fae49393a05397450978507c4ef1");
+    }
+
+    #[test]
+    fn sha256_and_md5_responses_match_the_rfc7616_section_3_9_1_example() {
+        let secrets = Secrets::from_password("Mufasa", "http-auth@example.org", "Circle of Life");
+        let respond = |alg| {
+            hex(&response(
+                alg,
+                secrets.ha1(alg).unwrap(),
+                "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v",
+                Some(("00000001", "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", "auth")),
+                "GET",
+                "/dir/index.html",
+            ))
+        };
+        assert_eq!(respond(Algorithm::Sha256), "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
+        assert_eq!(respond(Algorithm::Md5), "8ca523f5e9506fed4657c9700eebdbec");
+    }
+
+    #[test]
+    fn challenges_offer_sha256_before_md5_per_rfc8760_section_2_4() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        let c = d.challenges(origin, REALM, false);
+        assert_eq!(c.len(), 2);
+        assert!(c[0].contains("algorithm=SHA-256"), "{}", c[0]);
+        assert!(c[1].contains("algorithm=MD5"), "{}", c[1]);
+        for challenge in &c {
+            let v = AuthValue::parse(challenge, "WWW-Authenticate").unwrap();
+            assert!(v.is_digest());
+            assert_eq!(v.param("realm"), Some(REALM));
+            assert_eq!(v.param("qop"), Some("auth"));
+            assert_eq!(v.param("stale"), None);
+        }
+        assert_eq!(nonce_of(&c, Algorithm::Sha256), nonce_of(&c, Algorithm::Md5));
+        assert_ne!(nonce_of(&c, Algorithm::Md5), nonce_of(&d.challenges(origin, REALM, false), Algorithm::Md5));
+    }
+
+    #[test]
+    fn challenges_carry_stale_true_when_asked_per_rfc7616_section_3_3() {
+        let origin = Instant::now();
+        let c = digest(origin, 0).challenges(origin, REALM, true);
+        for challenge in &c {
+            assert_eq!(AuthValue::parse(challenge, "WWW-Authenticate").unwrap().param("stale"), Some("true"));
+        }
+    }
+
+    #[test]
+    fn a_realm_with_quotes_is_escaped_in_the_challenge_per_rfc3261_section_25_1() {
+        let origin = Instant::now();
+        let c = digest(origin, 0).challenges(origin, r#"a"b\c"#, false);
+        assert_eq!(AuthValue::parse(&c[0], "WWW-Authenticate").unwrap().param("realm"), Some(r#"a"b\c"#));
+    }
+
+    #[test]
+    fn a_phone_answering_the_challenge_authenticates_with_either_algorithm_per_rfc3261_section_22_4() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        for alg in [Algorithm::Sha256, Algorithm::Md5] {
+            let nonce = nonce_of(&d.challenges(origin, REALM, false), alg);
+            let now = origin + Duration::from_secs(2);
+            assert_eq!(check(&mut d, now, &credentials(alg, "bob", "zanzibar", &nonce, Some(1))), authenticated());
+        }
+    }
+
+    #[test]
+    fn credentials_without_algorithm_mean_md5_per_rfc7616_section_3_4() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Md5);
+        let creds = credentials(Algorithm::Md5, "bob", "zanzibar", &nonce, Some(1)).replace(", algorithm=MD5", "");
+        assert_eq!(check(&mut d, origin, &creds), authenticated());
+    }
+
+    #[test]
+    fn a_wrong_password_is_rejected_per_rfc3261_section_22_4() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
+        let creds = credentials(Algorithm::Sha256, "bob", "guess", &nonce, Some(1));
+        assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::WrongPassword));
+    }
+
+    #[test]
+    fn an_unknown_user_costs_the_same_hashing_as_a_wrong_password_so_users_cannot_be_enumerated() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        for alg in [Algorithm::Sha256, Algorithm::Md5] {
+            let nonce = nonce_of(&d.challenges(origin, REALM, false), alg);
+            let wrong = credentials(alg, "bob", "guess", &nonce, Some(1));
+            let unknown = credentials(alg, "mallory", "guess", &nonce, Some(1));
+            // The account store holds precomputed HA1s, so lookup itself hashes nothing.
+            let stored = bob();
+            let hashes_for = |d: &mut Digest, creds: &str| {
+                let before = HASHES.with(|h| h.get());
+                let creds = AuthValue::parse(creds, "Authorization").unwrap();
+                let verdict = d.verify(origin, "REGISTER", &creds, |user, _| (user == "bob").then(|| stored.clone()));
+                (verdict, HASHES.with(|h| h.get()) - before)
+            };
+            let (v_wrong, n_wrong) = hashes_for(&mut d, &wrong);
+            let (v_unknown, n_unknown) = hashes_for(&mut d, &unknown);
+            assert_eq!(v_wrong, Verdict::Rejected(Rejection::WrongPassword));
+            assert_eq!(v_unknown, Verdict::Rejected(Rejection::UnknownUser));
+            assert_eq!(n_wrong, n_unknown);
+            assert!(n_unknown >= 2, "HA2 and the response are computed");
+        }
+    }
+
+    #[test]
+    fn an_account_without_an_ha1_for_the_algorithm_reads_as_a_wrong_password() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
+        let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
+        let md5_only = || Secrets::from_ha1(bob().ha1(Algorithm::Md5), None).ok();
+        let verdict = d.verify(origin, "REGISTER", &AuthValue::parse(&creds, "Authorization").unwrap(), |_, _| md5_only());
+        assert_eq!(verdict, Verdict::Rejected(Rejection::WrongPassword));
+    }
+
+    #[test]
+    fn a_nonce_with_a_bad_tag_is_forged() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
+        let mut tampered = nonce.clone().into_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] = if tampered[last] == b'0' { b'1' } else { b'0' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &tampered, Some(1));
+        assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::ForgedNonce));
+        let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", "dcd98b7102dd2f0e8b11d0f600bfb0c093", Some(1));
+        assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::ForgedNonce));
+    }
+
+    #[test]
+    fn a_nonce_from_another_key_or_realm_is_forged() {
+        let origin = Instant::now();
+        let mut other = Digest::new(DigestConfig::default(), [8; 32], origin, ShardId(0));
+        let nonce = nonce_of(&other.challenges(origin, REALM, false), Algorithm::Sha256);
+        let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
+        assert_eq!(check(&mut digest(origin, 0), origin, &creds), Verdict::Rejected(Rejection::ForgedNonce));
+        let mut d = digest(origin, 0);
+        let nonce = nonce_of(&d.challenges(origin, "atlanta.com", false), Algorithm::Sha256);
+        let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
+        assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::ForgedNonce));
+    }
+
+    #[test]
+    fn an_expired_nonce_with_a_right_response_is_stale_per_rfc7616_section_3_3() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        let nonce = nonce_of(&d.challenges(origin + Duration::from_secs(10), REALM, false), Algorithm::Sha256);
+        let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
+        assert_eq!(check(&mut d, origin + Duration::from_secs(310), &creds), authenticated());
+        let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(2));
+        assert_eq!(check(&mut d, origin + Duration::from_secs(311), &creds), Verdict::Stale);
+        let wrong = credentials(Algorithm::Sha256, "bob", "guess", &nonce, Some(3));
+        assert_eq!(check(&mut d, origin + Duration::from_secs(311), &wrong), Verdict::Rejected(Rejection::WrongPassword));
+    }
+
+    #[test]
+    fn a_replayed_nonce_count_is_rejected_and_a_higher_one_accepted_per_rfc7616_section_3_4() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
+        let with_nc = |nc| credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(nc));
+        assert_eq!(check(&mut d, origin, &with_nc(1)), authenticated());
+        assert_eq!(check(&mut d, origin, &with_nc(1)), Verdict::Rejected(Rejection::ReplayedNonceCount));
+        assert_eq!(check(&mut d, origin, &with_nc(3)), authenticated());
+        assert_eq!(check(&mut d, origin, &with_nc(2)), Verdict::Rejected(Rejection::ReplayedNonceCount));
+        assert_eq!(check(&mut d, origin, &with_nc(4)), authenticated());
+    }
+
+    #[test]
+    fn a_nonce_used_without_qop_is_good_for_one_request_per_rfc2069_compatibility() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Md5);
+        let creds = credentials(Algorithm::Md5, "bob", "zanzibar", &nonce, None);
+        assert_eq!(check(&mut d, origin, &creds), authenticated());
+        assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::ReplayedNonceCount));
+        let later = credentials(Algorithm::Md5, "bob", "zanzibar", &nonce, Some(9));
+        assert_eq!(check(&mut d, origin, &later), Verdict::Rejected(Rejection::ReplayedNonceCount));
+    }
+
+    #[test]
+    fn sweep_forgets_count_state_only_once_the_nonce_has_expired() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
+        let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
+        assert_eq!(check(&mut d, origin, &creds), authenticated());
+        d.sweep(origin + Duration::from_secs(300));
+        assert_eq!(d.used.len(), 1);
+        assert_eq!(check(&mut d, origin + Duration::from_secs(300), &creds), Verdict::Rejected(Rejection::ReplayedNonceCount));
+        d.sweep(origin + Duration::from_secs(301));
+        assert!(d.used.is_empty());
+        assert_eq!(check(&mut d, origin + Duration::from_secs(301), &creds), Verdict::Stale);
+    }
+
+    #[test]
+    fn nonce_shard_reads_the_minting_shard_without_the_key() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 5);
+        let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Md5);
+        assert_eq!(nonce_shard(&nonce, 8), Some(ShardId(5)));
+        assert_eq!(nonce_shard(&nonce, 5), None);
+        assert_eq!(nonce_shard("dcd98b7102dd2f0e8b11d0f600bfb0c093", 8), None);
+        assert_eq!(nonce_shard("", 8), None);
+    }
+
+    #[test]
+    fn any_shard_verifies_a_nonce_minted_by_another() {
+        let origin = Instant::now();
+        let nonce = nonce_of(&digest(origin, 3).challenges(origin, REALM, false), Algorithm::Sha256);
+        let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
+        assert_eq!(check(&mut digest(origin, 0), origin, &creds), authenticated());
+    }
+
+    #[test]
+    fn credentials_missing_a_field_or_with_a_bad_nc_are_malformed() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
+        let good = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
+        let resp = AuthValue::parse(&good, "Authorization").unwrap().param("response").unwrap().to_owned();
+        let broken = [
+            good.replace(r#"username="bob", "#, ""),
+            good.replace(&format!(r#"realm="{REALM}", "#), ""),
+            good.replace(&format!(r#"nonce="{nonce}", "#), ""),
+            good.replace(&format!(r#"uri="{URI}", "#), ""),
+            good.replace(&format!(r#"response="{resp}", "#), ""),
+            good.replace(&resp, &resp[..63]),
+            good.replace(&resp, &format!("{}g", &resp[..63])),
+            good.replace("nc=00000001", "nc=1"),
+            good.replace("nc=00000001", "nc=0000000z"),
+            good.replace("nc=00000001", "nc=00000000"),
+            good.replace(", nc=00000001", ""),
+            good.replace(r#", cnonce="c0ffee""#, ""),
+            format!("{good}, userhash=true"),
+            good.replacen("Digest", "Basic", 1),
+        ];
+        for creds in broken {
+            assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::Malformed), "{creds}");
+        }
+        let upper = good.replace(&resp, &resp.to_ascii_uppercase());
+        assert_eq!(check(&mut d, origin, &upper), authenticated());
+    }
+
+    #[test]
+    fn auth_int_and_sess_algorithms_are_unsupported_per_rfc7616_section_3_4() {
+        let origin = Instant::now();
+        let mut d = digest(origin, 0);
+        let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
+        let good = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
+        let int = good.replace("qop=auth", "qop=auth-int");
+        assert_eq!(check(&mut d, origin, &int), Verdict::Rejected(Rejection::UnsupportedQop));
+        for alg in ["SHA-256-sess", "MD5-sess", "SHA-512-256"] {
+            let creds = good.replace("algorithm=SHA-256", &format!("algorithm={alg}"));
+            assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::UnsupportedAlgorithm), "{alg}");
+        }
+    }
+
+    #[test]
+    fn an_algorithm_not_configured_is_not_accepted_so_md5_cannot_be_forced() {
+        let origin = Instant::now();
+        let config = DigestConfig { algorithms: vec![Algorithm::Sha256], ..DigestConfig::default() };
+        let mut d = Digest::new(config, KEY, origin, ShardId(0));
+        let c = d.challenges(origin, REALM, false);
+        assert_eq!(c.len(), 1);
+        let nonce = nonce_of(&c, Algorithm::Sha256);
+        let creds = credentials(Algorithm::Md5, "bob", "zanzibar", &nonce, Some(1));
+        assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::UnsupportedAlgorithm));
+    }
+
+    #[test]
+    fn algorithm_names_parse_in_any_case_and_display_as_rfc7616_writes_them() {
+        assert_eq!("sha-256".parse::<Algorithm>(), Ok(Algorithm::Sha256));
+        assert_eq!("md5".parse::<Algorithm>(), Ok(Algorithm::Md5));
+        assert!("MD5-sess".parse::<Algorithm>().is_err());
+        assert_eq!(Algorithm::Sha256.to_string(), "SHA-256");
+        assert_eq!(Algorithm::Md5.to_string(), "MD5");
+    }
+
+    #[test]
+    fn precomputed_ha1s_are_checked_for_length_and_hex() {
+        let md5 = bob().ha1(Algorithm::Md5).unwrap().to_ascii_uppercase();
+        let s = Secrets::from_ha1(Some(&md5), None).unwrap();
+        assert_eq!(s.ha1(Algorithm::Md5), bob().ha1(Algorithm::Md5));
+        assert_eq!(s.ha1(Algorithm::Sha256), None);
+        assert_eq!(
+            Secrets::from_ha1(Some("abc"), None),
+            Err(DigestError::InvalidHa1 { algorithm: Algorithm::Md5, hex_len: 32 })
+        );
+        assert_eq!(
+            Secrets::from_ha1(None, Some(&"z".repeat(64))),
+            Err(DigestError::InvalidHa1 { algorithm: Algorithm::Sha256, hex_len: 64 })
+        );
+        assert_eq!(Secrets::from_ha1(None, None), Err(DigestError::NoHa1));
+        assert!(!format!("{:?}", bob()).contains(bob().ha1(Algorithm::Md5).unwrap()));
+    }
+}
