@@ -20,6 +20,8 @@
 //!   [`sip::ident`] (identifiers that carry their shard).
 //! - [`sip::message`]: our own SIP message layer (RFC 3261 §7, §20, §25; RFC 5118): framing,
 //!   parsing, typed header access, serialization. Pure, no I/O.
+//! - [`store`]: durable storage on redb; for now the registrar's location store, group-committed
+//!   with one fsync per batch, on its own thread.
 
 pub mod config;
 pub mod http;
@@ -27,4 +29,5 @@ pub mod metrics;
 pub mod server;
 pub mod shard;
 pub mod sip;
+pub mod store;
 pub mod transport;
