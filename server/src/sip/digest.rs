@@ -140,7 +140,8 @@ pub struct Secrets {
 impl Secrets {
     /// Both HA1s computed from a clear-text password.
     pub fn from_password(username: &str, realm: &str, password: &str) -> Secrets {
-        let parts: [&[u8]; 5] = [username.as_bytes(), b":", realm.as_bytes(), b":", password.as_bytes()];
+        let parts: [&[u8]; 5] =
+            [username.as_bytes(), b":", realm.as_bytes(), b":", password.as_bytes()];
         Secrets {
             md5: Some(hex(&hash(Algorithm::Md5, &parts))),
             sha256: Some(hex(&hash(Algorithm::Sha256, &parts))),
@@ -155,7 +156,9 @@ impl Secrets {
         }
         let check = |algorithm: Algorithm, ha1: Option<&str>| match ha1 {
             None => Ok(None),
-            Some(h) if h.len() == algorithm.hex_len() && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Some(h)
+                if h.len() == algorithm.hex_len() && h.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
                 Ok(Some(h.to_ascii_lowercase()))
             }
             Some(_) => Err(DigestError::InvalidHa1 { algorithm, hex_len: algorithm.hex_len() }),
@@ -193,7 +196,10 @@ pub struct DigestConfig {
 impl Default for DigestConfig {
     /// Five-minute nonces; SHA-256 then MD5 (RFC 8760 §2.4).
     fn default() -> Self {
-        DigestConfig { nonce_lifetime: Duration::from_secs(300), algorithms: vec![Algorithm::Sha256, Algorithm::Md5] }
+        DigestConfig {
+            nonce_lifetime: Duration::from_secs(300),
+            algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
+        }
     }
 }
 
@@ -309,7 +315,8 @@ impl Digest {
     /// A shard's digest state. `key` and `origin` must be the same for every shard of the process
     /// (the shell draws the key from the OS at start) so that any shard can verify any nonce.
     pub fn new(config: DigestConfig, key: [u8; 32], origin: Instant, shard: ShardId) -> Digest {
-        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).expect("HMAC takes keys of any length");
+        let mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(&key).expect("HMAC takes keys of any length");
         Digest { config, mac, origin, shard, counter: 0, used: HashMap::new() }
     }
 
@@ -324,7 +331,11 @@ impl Digest {
         self.config
             .algorithms
             .iter()
-            .map(|alg| format!(r#"Digest realm="{realm}", nonce="{nonce}", algorithm={alg}, qop="auth"{stale}"#))
+            .map(|alg| {
+                format!(
+                    r#"Digest realm="{realm}", nonce="{nonce}", algorithm={alg}, qop="auth"{stale}"#
+                )
+            })
             .collect()
     }
 
@@ -388,7 +399,9 @@ impl Digest {
     pub fn sweep(&mut self, now: Instant) {
         let lifetime = self.config.nonce_lifetime;
         let now_secs = self.seconds(now);
-        self.used.retain(|_, u| Duration::from_secs(u64::from(now_secs.saturating_sub(u.minted))) <= lifetime);
+        self.used.retain(|_, u| {
+            Duration::from_secs(u64::from(now_secs.saturating_sub(u.minted))) <= lifetime
+        });
     }
 
     /// Whole seconds from origin to `now` (saturating; u32 lasts 136 years).
@@ -461,7 +474,8 @@ impl Digest {
                     .flatten()
                     .filter(|&n| n != 0)
                     .ok_or(Rejection::Malformed)?;
-                let cnonce = v.param("cnonce").filter(|c| !c.is_empty()).ok_or(Rejection::Malformed)?;
+                let cnonce =
+                    v.param("cnonce").filter(|c| !c.is_empty()).ok_or(Rejection::Malformed)?;
                 Some((q, nc_text, nc, cnonce))
             }
             Some(_) => return Err(Rejection::UnsupportedQop),
@@ -489,7 +503,14 @@ impl Digest {
 
 /// The request-digest (RFC 7616 §3.4.1; RFC 2069 form when `qop` is `None`), raw bytes.
 /// `qop` is `(nc, cnonce, qop)` as the client wrote them.
-fn response(alg: Algorithm, ha1: &str, nonce: &str, qop: Option<(&str, &str, &str)>, method: &str, uri: &str) -> Vec<u8> {
+fn response(
+    alg: Algorithm,
+    ha1: &str,
+    nonce: &str,
+    qop: Option<(&str, &str, &str)>,
+    method: &str,
+    uri: &str,
+) -> Vec<u8> {
     let ha2 = hex(&hash(alg, &[method.as_bytes(), b":", uri.as_bytes()]));
     match qop {
         Some((nc, cnonce, qop)) => hash(
@@ -523,8 +544,12 @@ fn hash(alg: Algorithm, parts: &[&[u8]]) -> Vec<u8> {
     #[cfg(test)]
     HASHES.with(|h| h.set(h.get() + 1));
     match alg {
-        Algorithm::Md5 => parts.iter().fold(Md5::new(), |h, p| h.chain_update(p)).finalize().to_vec(),
-        Algorithm::Sha256 => parts.iter().fold(Sha256::new(), |h, p| h.chain_update(p)).finalize().to_vec(),
+        Algorithm::Md5 => {
+            parts.iter().fold(Md5::new(), |h, p| h.chain_update(p)).finalize().to_vec()
+        }
+        Algorithm::Sha256 => {
+            parts.iter().fold(Sha256::new(), |h, p| h.chain_update(p)).finalize().to_vec()
+        }
     }
 }
 
@@ -541,7 +566,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Bytes of an even-length hex string, either case.
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
@@ -571,6 +596,12 @@ mod tests {
     const REALM: &str = "biloxi.com";
     const URI: &str = "sip:biloxi.com";
 
+    /// The fake clock's zero: every `now` in these tests is `origin + Duration`.
+    #[allow(clippy::disallowed_methods)] // a test needs some origin for Instants
+    fn origin() -> Instant {
+        Instant::now()
+    }
+
     fn digest(origin: Instant, shard: u16) -> Digest {
         Digest::new(DigestConfig::default(), KEY, origin, ShardId(shard))
     }
@@ -594,19 +625,34 @@ mod tests {
     }
 
     /// What a phone sends: credentials for REGISTER computed from `password`.
-    fn credentials(alg: Algorithm, user: &str, password: &str, nonce: &str, nc: Option<u32>) -> String {
+    fn credentials(
+        alg: Algorithm,
+        user: &str,
+        password: &str,
+        nonce: &str,
+        nc: Option<u32>,
+    ) -> String {
         let ha1 = Secrets::from_password(user, REALM, password).ha1(alg).unwrap().to_owned();
         match nc {
             Some(nc) => {
                 let nc = format!("{nc:08x}");
-                let r = hex(&response(alg, &ha1, nonce, Some((&nc, "c0ffee", "auth")), "REGISTER", URI));
+                let r = hex(&response(
+                    alg,
+                    &ha1,
+                    nonce,
+                    Some((&nc, "c0ffee", "auth")),
+                    "REGISTER",
+                    URI,
+                ));
                 format!(
                     r#"Digest username="{user}", realm="{REALM}", nonce="{nonce}", uri="{URI}", response="{r}", algorithm={alg}, qop=auth, nc={nc}, cnonce="c0ffee""#
                 )
             }
             None => {
                 let r = hex(&response(alg, &ha1, nonce, None, "REGISTER", URI));
-                format!(r#"Digest username="{user}", realm="{REALM}", nonce="{nonce}", uri="{URI}", response="{r}", algorithm={alg}"#)
+                format!(
+                    r#"Digest username="{user}", realm="{REALM}", nonce="{nonce}", uri="{URI}", response="{r}", algorithm={alg}"#
+                )
             }
         }
     }
@@ -646,13 +692,16 @@ mod tests {
                 "/dir/index.html",
             ))
         };
-        assert_eq!(respond(Algorithm::Sha256), "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
+        assert_eq!(
+            respond(Algorithm::Sha256),
+            "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"
+        );
         assert_eq!(respond(Algorithm::Md5), "8ca523f5e9506fed4657c9700eebdbec");
     }
 
     #[test]
     fn challenges_offer_sha256_before_md5_per_rfc8760_section_2_4() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 0);
         let c = d.challenges(origin, REALM, false);
         assert_eq!(c.len(), 2);
@@ -666,48 +715,62 @@ mod tests {
             assert_eq!(v.param("stale"), None);
         }
         assert_eq!(nonce_of(&c, Algorithm::Sha256), nonce_of(&c, Algorithm::Md5));
-        assert_ne!(nonce_of(&c, Algorithm::Md5), nonce_of(&d.challenges(origin, REALM, false), Algorithm::Md5));
+        assert_ne!(
+            nonce_of(&c, Algorithm::Md5),
+            nonce_of(&d.challenges(origin, REALM, false), Algorithm::Md5)
+        );
     }
 
     #[test]
     fn challenges_carry_stale_true_when_asked_per_rfc7616_section_3_3() {
-        let origin = Instant::now();
+        let origin = origin();
         let c = digest(origin, 0).challenges(origin, REALM, true);
         for challenge in &c {
-            assert_eq!(AuthValue::parse(challenge, "WWW-Authenticate").unwrap().param("stale"), Some("true"));
+            assert_eq!(
+                AuthValue::parse(challenge, "WWW-Authenticate").unwrap().param("stale"),
+                Some("true")
+            );
         }
     }
 
     #[test]
     fn a_realm_with_quotes_is_escaped_in_the_challenge_per_rfc3261_section_25_1() {
-        let origin = Instant::now();
+        let origin = origin();
         let c = digest(origin, 0).challenges(origin, r#"a"b\c"#, false);
-        assert_eq!(AuthValue::parse(&c[0], "WWW-Authenticate").unwrap().param("realm"), Some(r#"a"b\c"#));
+        assert_eq!(
+            AuthValue::parse(&c[0], "WWW-Authenticate").unwrap().param("realm"),
+            Some(r#"a"b\c"#)
+        );
     }
 
     #[test]
-    fn a_phone_answering_the_challenge_authenticates_with_either_algorithm_per_rfc3261_section_22_4() {
-        let origin = Instant::now();
+    fn a_phone_answering_the_challenge_authenticates_with_either_algorithm_per_rfc3261_section_22_4()
+     {
+        let origin = origin();
         let mut d = digest(origin, 0);
         for alg in [Algorithm::Sha256, Algorithm::Md5] {
             let nonce = nonce_of(&d.challenges(origin, REALM, false), alg);
             let now = origin + Duration::from_secs(2);
-            assert_eq!(check(&mut d, now, &credentials(alg, "bob", "zanzibar", &nonce, Some(1))), authenticated());
+            assert_eq!(
+                check(&mut d, now, &credentials(alg, "bob", "zanzibar", &nonce, Some(1))),
+                authenticated()
+            );
         }
     }
 
     #[test]
     fn credentials_without_algorithm_mean_md5_per_rfc7616_section_3_4() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 0);
         let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Md5);
-        let creds = credentials(Algorithm::Md5, "bob", "zanzibar", &nonce, Some(1)).replace(", algorithm=MD5", "");
+        let creds = credentials(Algorithm::Md5, "bob", "zanzibar", &nonce, Some(1))
+            .replace(", algorithm=MD5", "");
         assert_eq!(check(&mut d, origin, &creds), authenticated());
     }
 
     #[test]
     fn a_wrong_password_is_rejected_per_rfc3261_section_22_4() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 0);
         let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
         let creds = credentials(Algorithm::Sha256, "bob", "guess", &nonce, Some(1));
@@ -716,7 +779,7 @@ mod tests {
 
     #[test]
     fn an_unknown_user_costs_the_same_hashing_as_a_wrong_password_so_users_cannot_be_enumerated() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 0);
         for alg in [Algorithm::Sha256, Algorithm::Md5] {
             let nonce = nonce_of(&d.challenges(origin, REALM, false), alg);
@@ -727,7 +790,9 @@ mod tests {
             let hashes_for = |d: &mut Digest, creds: &str| {
                 let before = HASHES.with(|h| h.get());
                 let creds = AuthValue::parse(creds, "Authorization").unwrap();
-                let verdict = d.verify(origin, "REGISTER", &creds, |user, _| (user == "bob").then(|| stored.clone()));
+                let verdict = d.verify(origin, "REGISTER", &creds, |user, _| {
+                    (user == "bob").then(|| stored.clone())
+                });
                 (verdict, HASHES.with(|h| h.get()) - before)
             };
             let (v_wrong, n_wrong) = hashes_for(&mut d, &wrong);
@@ -741,18 +806,23 @@ mod tests {
 
     #[test]
     fn an_account_without_an_ha1_for_the_algorithm_reads_as_a_wrong_password() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 0);
         let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
         let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
         let md5_only = || Secrets::from_ha1(bob().ha1(Algorithm::Md5), None).ok();
-        let verdict = d.verify(origin, "REGISTER", &AuthValue::parse(&creds, "Authorization").unwrap(), |_, _| md5_only());
+        let verdict = d.verify(
+            origin,
+            "REGISTER",
+            &AuthValue::parse(&creds, "Authorization").unwrap(),
+            |_, _| md5_only(),
+        );
         assert_eq!(verdict, Verdict::Rejected(Rejection::WrongPassword));
     }
 
     #[test]
     fn a_nonce_with_a_bad_tag_is_forged() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 0);
         let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
         let mut tampered = nonce.clone().into_bytes();
@@ -761,17 +831,26 @@ mod tests {
         let tampered = String::from_utf8(tampered).unwrap();
         let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &tampered, Some(1));
         assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::ForgedNonce));
-        let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", "dcd98b7102dd2f0e8b11d0f600bfb0c093", Some(1));
+        let creds = credentials(
+            Algorithm::Sha256,
+            "bob",
+            "zanzibar",
+            "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+            Some(1),
+        );
         assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::ForgedNonce));
     }
 
     #[test]
     fn a_nonce_from_another_key_or_realm_is_forged() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut other = Digest::new(DigestConfig::default(), [8; 32], origin, ShardId(0));
         let nonce = nonce_of(&other.challenges(origin, REALM, false), Algorithm::Sha256);
         let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
-        assert_eq!(check(&mut digest(origin, 0), origin, &creds), Verdict::Rejected(Rejection::ForgedNonce));
+        assert_eq!(
+            check(&mut digest(origin, 0), origin, &creds),
+            Verdict::Rejected(Rejection::ForgedNonce)
+        );
         let mut d = digest(origin, 0);
         let nonce = nonce_of(&d.challenges(origin, "atlanta.com", false), Algorithm::Sha256);
         let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
@@ -780,33 +859,45 @@ mod tests {
 
     #[test]
     fn an_expired_nonce_with_a_right_response_is_stale_per_rfc7616_section_3_3() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 0);
-        let nonce = nonce_of(&d.challenges(origin + Duration::from_secs(10), REALM, false), Algorithm::Sha256);
+        let nonce = nonce_of(
+            &d.challenges(origin + Duration::from_secs(10), REALM, false),
+            Algorithm::Sha256,
+        );
         let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
         assert_eq!(check(&mut d, origin + Duration::from_secs(310), &creds), authenticated());
         let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(2));
         assert_eq!(check(&mut d, origin + Duration::from_secs(311), &creds), Verdict::Stale);
         let wrong = credentials(Algorithm::Sha256, "bob", "guess", &nonce, Some(3));
-        assert_eq!(check(&mut d, origin + Duration::from_secs(311), &wrong), Verdict::Rejected(Rejection::WrongPassword));
+        assert_eq!(
+            check(&mut d, origin + Duration::from_secs(311), &wrong),
+            Verdict::Rejected(Rejection::WrongPassword)
+        );
     }
 
     #[test]
     fn a_replayed_nonce_count_is_rejected_and_a_higher_one_accepted_per_rfc7616_section_3_4() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 0);
         let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
         let with_nc = |nc| credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(nc));
         assert_eq!(check(&mut d, origin, &with_nc(1)), authenticated());
-        assert_eq!(check(&mut d, origin, &with_nc(1)), Verdict::Rejected(Rejection::ReplayedNonceCount));
+        assert_eq!(
+            check(&mut d, origin, &with_nc(1)),
+            Verdict::Rejected(Rejection::ReplayedNonceCount)
+        );
         assert_eq!(check(&mut d, origin, &with_nc(3)), authenticated());
-        assert_eq!(check(&mut d, origin, &with_nc(2)), Verdict::Rejected(Rejection::ReplayedNonceCount));
+        assert_eq!(
+            check(&mut d, origin, &with_nc(2)),
+            Verdict::Rejected(Rejection::ReplayedNonceCount)
+        );
         assert_eq!(check(&mut d, origin, &with_nc(4)), authenticated());
     }
 
     #[test]
     fn a_nonce_used_without_qop_is_good_for_one_request_per_rfc2069_compatibility() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 0);
         let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Md5);
         let creds = credentials(Algorithm::Md5, "bob", "zanzibar", &nonce, None);
@@ -818,14 +909,17 @@ mod tests {
 
     #[test]
     fn sweep_forgets_count_state_only_once_the_nonce_has_expired() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 0);
         let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
         let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
         assert_eq!(check(&mut d, origin, &creds), authenticated());
         d.sweep(origin + Duration::from_secs(300));
         assert_eq!(d.used.len(), 1);
-        assert_eq!(check(&mut d, origin + Duration::from_secs(300), &creds), Verdict::Rejected(Rejection::ReplayedNonceCount));
+        assert_eq!(
+            check(&mut d, origin + Duration::from_secs(300), &creds),
+            Verdict::Rejected(Rejection::ReplayedNonceCount)
+        );
         d.sweep(origin + Duration::from_secs(301));
         assert!(d.used.is_empty());
         assert_eq!(check(&mut d, origin + Duration::from_secs(301), &creds), Verdict::Stale);
@@ -833,7 +927,7 @@ mod tests {
 
     #[test]
     fn nonce_shard_reads_the_minting_shard_without_the_key() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 5);
         let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Md5);
         assert_eq!(nonce_shard(&nonce, 8), Some(ShardId(5)));
@@ -844,19 +938,21 @@ mod tests {
 
     #[test]
     fn any_shard_verifies_a_nonce_minted_by_another() {
-        let origin = Instant::now();
-        let nonce = nonce_of(&digest(origin, 3).challenges(origin, REALM, false), Algorithm::Sha256);
+        let origin = origin();
+        let nonce =
+            nonce_of(&digest(origin, 3).challenges(origin, REALM, false), Algorithm::Sha256);
         let creds = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
         assert_eq!(check(&mut digest(origin, 0), origin, &creds), authenticated());
     }
 
     #[test]
     fn credentials_missing_a_field_or_with_a_bad_nc_are_malformed() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 0);
         let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
         let good = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
-        let resp = AuthValue::parse(&good, "Authorization").unwrap().param("response").unwrap().to_owned();
+        let resp =
+            AuthValue::parse(&good, "Authorization").unwrap().param("response").unwrap().to_owned();
         let broken = [
             good.replace(r#"username="bob", "#, ""),
             good.replace(&format!(r#"realm="{REALM}", "#), ""),
@@ -874,7 +970,11 @@ mod tests {
             good.replacen("Digest", "Basic", 1),
         ];
         for creds in broken {
-            assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::Malformed), "{creds}");
+            assert_eq!(
+                check(&mut d, origin, &creds),
+                Verdict::Rejected(Rejection::Malformed),
+                "{creds}"
+            );
         }
         let upper = good.replace(&resp, &resp.to_ascii_uppercase());
         assert_eq!(check(&mut d, origin, &upper), authenticated());
@@ -882,7 +982,7 @@ mod tests {
 
     #[test]
     fn auth_int_and_sess_algorithms_are_unsupported_per_rfc7616_section_3_4() {
-        let origin = Instant::now();
+        let origin = origin();
         let mut d = digest(origin, 0);
         let nonce = nonce_of(&d.challenges(origin, REALM, false), Algorithm::Sha256);
         let good = credentials(Algorithm::Sha256, "bob", "zanzibar", &nonce, Some(1));
@@ -890,20 +990,28 @@ mod tests {
         assert_eq!(check(&mut d, origin, &int), Verdict::Rejected(Rejection::UnsupportedQop));
         for alg in ["SHA-256-sess", "MD5-sess", "SHA-512-256"] {
             let creds = good.replace("algorithm=SHA-256", &format!("algorithm={alg}"));
-            assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::UnsupportedAlgorithm), "{alg}");
+            assert_eq!(
+                check(&mut d, origin, &creds),
+                Verdict::Rejected(Rejection::UnsupportedAlgorithm),
+                "{alg}"
+            );
         }
     }
 
     #[test]
     fn an_algorithm_not_configured_is_not_accepted_so_md5_cannot_be_forced() {
-        let origin = Instant::now();
-        let config = DigestConfig { algorithms: vec![Algorithm::Sha256], ..DigestConfig::default() };
+        let origin = origin();
+        let config =
+            DigestConfig { algorithms: vec![Algorithm::Sha256], ..DigestConfig::default() };
         let mut d = Digest::new(config, KEY, origin, ShardId(0));
         let c = d.challenges(origin, REALM, false);
         assert_eq!(c.len(), 1);
         let nonce = nonce_of(&c, Algorithm::Sha256);
         let creds = credentials(Algorithm::Md5, "bob", "zanzibar", &nonce, Some(1));
-        assert_eq!(check(&mut d, origin, &creds), Verdict::Rejected(Rejection::UnsupportedAlgorithm));
+        assert_eq!(
+            check(&mut d, origin, &creds),
+            Verdict::Rejected(Rejection::UnsupportedAlgorithm)
+        );
     }
 
     #[test]
