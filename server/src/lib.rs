@@ -25,7 +25,9 @@
 
 pub mod config;
 pub mod http;
+pub mod location;
 pub mod metrics;
+pub mod registrar;
 pub mod server;
 pub mod shard;
 pub mod sip;

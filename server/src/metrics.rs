@@ -56,10 +56,14 @@ pub enum DropReason {
     Overload,
     /// A TCP connection refused at `sip.tcp_max_connections`.
     ConnectionLimit,
+    /// A request from a banned source (silence is the answer).
+    Banned,
+    /// A request from a known scanner's User-Agent.
+    Scanner,
 }
 
 impl DropReason {
-    const ALL: [DropReason; 7] = [
+    const ALL: [DropReason; 9] = [
         DropReason::MalformedResponse,
         DropReason::TooLarge,
         DropReason::StrayResponse,
@@ -67,6 +71,8 @@ impl DropReason {
         DropReason::Broadcast,
         DropReason::Overload,
         DropReason::ConnectionLimit,
+        DropReason::Banned,
+        DropReason::Scanner,
     ];
 
     /// The `reason` label value.
@@ -79,6 +85,8 @@ impl DropReason {
             DropReason::Broadcast => "broadcast",
             DropReason::Overload => "overload",
             DropReason::ConnectionLimit => "connection_limit",
+            DropReason::Banned => "banned",
+            DropReason::Scanner => "scanner",
         }
     }
 }

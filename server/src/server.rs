@@ -21,7 +21,14 @@ use tracing::{info, warn};
 use crate::config::{ListenSpec, Settings};
 use crate::http;
 use crate::metrics::Metrics;
-use crate::shard::Shard;
+use crate::location::LocationView;
+use crate::registrar::{Directory, Registrar};
+use crate::shard::{Links, Shard};
+use crate::sip::digest::Digest;
+use crate::sip::ident::shard_of_user;
+use crate::store::{Binding, LocationStore};
+use crate::transport::guard::Guard;
+use std::time::Instant;
 use crate::sip::Transport;
 use crate::sip::endpoint::{Endpoint, EndpointConfig};
 use crate::sip::ident::ShardId;
@@ -42,6 +49,14 @@ pub enum StartError {
         path: PathBuf,
         /// The I/O error.
         source: io::Error,
+    },
+    /// The location store could not be opened (locked by another process, corrupt, no access).
+    #[error("cannot open the location store in {}", path.display())]
+    Store {
+        /// The data directory.
+        path: PathBuf,
+        /// Why.
+        source: crate::store::StoreError,
     },
     /// A listener could not be bound (address in use, no permission, no such interface).
     #[error("cannot listen ({what}) on {addr}")]
@@ -118,6 +133,8 @@ pub async fn run_with(
     };
 
     let sip = bind_sip(&settings, &mut bound)?;
+    let (store, loaded) = LocationStore::open(&settings.data_dir)
+        .map_err(|source| StartError::Store { path: settings.data_dir.clone(), source })?;
 
     ready(&bound);
     info!(
@@ -134,7 +151,7 @@ pub async fn run_with(
             http::serve(listener, metrics.clone(), stopped(&stop_rx)).await;
         }
     };
-    let sip_tasks = start_sip(&settings, sip, &bound, metrics.clone(), &stop_rx);
+    let sip_tasks = start_sip(&settings, sip, &bound, metrics.clone(), store.clone(), loaded, &stop_rx);
     let trigger = async move {
         shutdown.await;
         drop(stop_tx);
@@ -145,6 +162,8 @@ pub async fn run_with(
         }
     };
     tokio::join!(http_task, sip_task, trigger);
+    // Every shard has stopped: commit what is queued and release the file.
+    store.close();
     info!("ringway stopped");
     Ok(())
 }
@@ -185,6 +204,8 @@ fn start_sip(
     sockets: SipSockets,
     bound: &BoundAddresses,
     metrics: Arc<Metrics>,
+    store: LocationStore,
+    loaded: Vec<Binding>,
     stop: &watch::Receiver<()>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let sip = &settings.sip;
@@ -200,13 +221,44 @@ fn start_sip(
     let timers = TimerConfig { t1: sip.t1, t2: sip.t2, t4: sip.t4, ..TimerConfig::default() };
     let shards = sip.shards.clamp(1, usize::from(u16::MAX));
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..shards).map(|_| mpsc::channel(SHARD_QUEUE)).unzip();
-    let hub = Arc::new(Hub::new(senders, endpoint.clone(), metrics.clone(), sockets.udp.clone(), limits));
+    let hasher = RandomState::new();
+    let guard = Guard::new(settings.security.clone(), metrics.clone());
+    let hub = Arc::new(Hub::new(senders.clone(), endpoint.clone(), metrics.clone(), sockets.udp.clone(), limits, guard, hasher.clone()));
+    let location = Arc::new(LocationView::new(metrics.clone()));
+    let directory = Arc::new(Directory::new(&settings.accounts, &settings.trusted));
+    let key = nonce_key();
+    #[allow(clippy::disallowed_methods)] // the shell's clock: the origin nonces count from
+    let origin = Instant::now();
+    let mut registrars: Vec<Registrar> = (0..shards)
+        .map(|index| {
+            let digest = Digest::new(Registrar::digest_config(&settings.auth), key, origin, ShardId(index as u16));
+            Registrar::new(settings.registrar.clone(), settings.auth.clone(), directory.clone(), digest)
+        })
+        .collect();
+    // Each binding goes to the shard that owns its AOR, as REGISTERs do.
+    #[allow(clippy::disallowed_methods)] // the shell's clock: drop bindings that expired while down
+    let unix_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    for binding in loaded.into_iter().filter(|b| b.expires_at > unix_now) {
+        let user = binding.aor.strip_prefix("sip:").and_then(|a| a.split('@').next()).unwrap_or("").to_owned();
+        let shard = shard_of_user(&user, shards as u16, &hasher);
+        let mut aor_bindings = location.lookup(&binding.aor);
+        aor_bindings.push(binding.clone());
+        location.publish(binding.aor.clone(), aor_bindings);
+        registrars[usize::from(shard.0)].load(binding);
+    }
     let seeds = RandomState::new();
     let mut tasks = Vec::new();
-    for (index, inputs) in receivers.into_iter().enumerate() {
+    for (index, (inputs, registrar)) in receivers.into_iter().zip(registrars).enumerate() {
         let id = ShardId(index as u16);
         let seed = seeds.hash_one(index);
-        let shard = Shard::new(id, timers, endpoint.clone(), seed, hub.clone(), metrics.clone());
+        let links = Links {
+            hub: hub.clone(),
+            metrics: metrics.clone(),
+            store: store.clone(),
+            location: location.clone(),
+            inbox: senders[index].clone(),
+        };
+        let shard = Shard::new(id, timers, endpoint.clone(), registrar, seed, links);
         tasks.push(tokio::spawn(shard.run(inputs, stopped(stop))));
     }
     for (_, socket) in sockets.udp {
@@ -216,6 +268,20 @@ fn start_sip(
         tasks.push(tokio::spawn(tcp::serve(listener, hub.clone(), stopped(stop))));
     }
     tasks
+}
+
+/// The key that authenticates nonces: 32 bytes from the OS, new at every start (nonces from
+/// before a restart are refused and the phone is simply challenged again).
+fn nonce_key() -> [u8; 32] {
+    use std::io::Read;
+    let mut key = [0u8; 32];
+    if std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut key)).is_err() {
+        // No /dev/urandom: std's OS-seeded hasher keys are the next best source.
+        for (i, chunk) in key.chunks_mut(8).enumerate() {
+            chunk.copy_from_slice(&RandomState::new().hash_one(i).to_le_bytes());
+        }
+    }
+    key
 }
 
 /// Inputs queued per shard before the hub sheds load with 503.

@@ -13,14 +13,18 @@
 
 #![allow(clippy::disallowed_methods)] // the shard driver is the shell that owns the clock
 
+use crate::location::LocationView;
 use crate::metrics::{DropReason, Metrics};
+use crate::registrar::{Effect, Registrar};
 use crate::sip::endpoint::Endpoint;
 use crate::sip::ident::{Minter, ShardId};
+use crate::sip::message::Method;
 use crate::sip::transaction::{Event, Stats, TimerConfig, TransactionLayer, TransmitKind};
+use crate::store::LocationStore;
 use crate::transport::{Hub, ShardInput};
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 use tracing::{debug, error, info_span, Instrument};
 
@@ -32,23 +36,37 @@ pub struct Shard {
     id: ShardId,
     transactions: TransactionLayer,
     endpoint: Endpoint,
+    registrar: Registrar,
     minter: Minter,
-    hub: Arc<Hub>,
-    metrics: Arc<Metrics>,
+    links: Links,
     /// The layer's cumulative counters at the last export to metrics.
     exported: Stats,
 }
 
+/// What a shard talks to in the shell.
+pub struct Links {
+    /// Sockets and the ban table.
+    pub hub: Arc<Hub>,
+    /// Process metrics.
+    pub metrics: Arc<Metrics>,
+    /// The durable location store.
+    pub store: LocationStore,
+    /// The location view other shards read.
+    pub location: Arc<LocationView>,
+    /// This shard's own queue, for the store's commit reports.
+    pub inbox: mpsc::Sender<ShardInput>,
+}
+
 impl Shard {
-    /// A shard with its own transaction layer.
-    pub fn new(id: ShardId, timers: TimerConfig, endpoint: Endpoint, seed: u64, hub: Arc<Hub>, metrics: Arc<Metrics>) -> Self {
+    /// A shard with its own transaction layer and registrar.
+    pub fn new(id: ShardId, timers: TimerConfig, endpoint: Endpoint, registrar: Registrar, seed: u64, links: Links) -> Self {
         Shard {
             id,
             transactions: TransactionLayer::new(timers),
             endpoint,
+            registrar,
             minter: Minter::new(id, seed),
-            hub,
-            metrics,
+            links,
             exported: Stats::default(),
         }
     }
@@ -59,8 +77,11 @@ impl Shard {
         async move {
             tokio::pin!(shutdown);
             let mut batch = Vec::with_capacity(BATCH);
+            // Bindings loaded from the store start their expiry sweep now.
+            self.registrar.handle_timeout(Instant::now(), unix_now());
+            self.drive(Instant::now());
             loop {
-                let deadline = self.transactions.poll_timeout();
+                let deadline = [self.transactions.poll_timeout(), self.registrar.poll_timeout()].into_iter().flatten().min();
                 let sleep = async {
                     match deadline {
                         Some(at) => tokio::time::sleep_until(at.into()).await,
@@ -81,6 +102,7 @@ impl Shard {
                     () = sleep => {
                         let now = Instant::now();
                         self.transactions.handle_timeout(now);
+                        self.registrar.handle_timeout(now, unix_now());
                         self.drive(now);
                     }
                     () = &mut shutdown => return,
@@ -98,6 +120,7 @@ impl Shard {
             }
             ShardInput::Response { response, source } => self.transactions.handle_response(now, response, source),
             ShardInput::TransportError(flow) => self.transactions.handle_transport_error(now, flow),
+            ShardInput::CommitDone { token, result } => self.registrar.handle_commit_done(now, unix_now(), token, result),
         }
     }
 
@@ -109,13 +132,17 @@ impl Shard {
                 progressed = true;
                 self.on_event(now, event);
             }
+            while let Some(effect) = self.registrar.poll_effect() {
+                progressed = true;
+                self.on_registrar_effect(now, effect);
+            }
             while let Some(transmit) = self.transactions.poll_transmit() {
                 progressed = true;
                 match &transmit.kind {
-                    TransmitKind::Request(method) => self.metrics.request_out(method.as_str()),
-                    TransmitKind::Response(status) => self.metrics.response_out(status.as_u16()),
+                    TransmitKind::Request(method) => self.links.metrics.request_out(method.as_str()),
+                    TransmitKind::Response(status) => self.links.metrics.response_out(status.as_u16()),
                 }
-                self.hub.send(transmit.flow, transmit.payload);
+                self.links.hub.send(transmit.flow, transmit.payload);
             }
             if !progressed {
                 break;
@@ -130,16 +157,27 @@ impl Shard {
         match event {
             Event::Request { tx, request, source } => {
                 let tag = self.minter.tag();
-                let response = self.endpoint.answer(&request, &tag);
-                debug!(%source, method = %request.method, status = %response.status, "answered");
-                if let Err(e) = self.transactions.respond(now, tx, response) {
-                    error!(%tx, error = %e, "cannot answer a server transaction");
+                if let Some(refusal) = self.endpoint.precheck(&request, &tag) {
+                    return self.respond(now, tx, refusal);
                 }
+                if request.method == Method::Register {
+                    self.registrar.handle_register(now, unix_now(), tx, request, source, tag);
+                    return;
+                }
+                // Requests inside a dialog were authenticated when the dialog was made.
+                let in_dialog = request.headers.to_addr().ok().and_then(|to| to.tag()).is_some();
+                let identity = if in_dialog { Ok(crate::registrar::Identity::Anonymous) } else { self.registrar.authenticate(now, &request, source, &tag) };
+                let response = match identity {
+                    Ok(_identity) => self.endpoint.dispatch(&request, &tag),
+                    Err(refusal) => refusal,
+                };
+                debug!(%source, method = %request.method, status = %response.status, "answered");
+                self.respond(now, tx, response);
             }
             Event::Ack { source, .. } => {
                 // No dialogs yet: an ACK outside a transaction belongs to nobody.
                 debug!(%source, "stray ACK dropped");
-                self.metrics.dropped(DropReason::StrayAck);
+                self.links.metrics.dropped(DropReason::StrayAck);
             }
             Event::Cancelled { invite } => debug!(%invite, "CANCEL for an INVITE already answered"),
             Event::Response { tx, response } => debug!(%tx, status = %response.status, "response to no TU"),
@@ -148,15 +186,48 @@ impl Shard {
         }
     }
 
+    fn respond(&mut self, now: Instant, tx: crate::sip::transaction::ServerTransactionId, response: crate::sip::message::Response) {
+        if let Err(e) = self.transactions.respond(now, tx, response) {
+            error!(%tx, error = %e, "cannot answer a server transaction");
+        }
+    }
+
+    fn on_registrar_effect(&mut self, now: Instant, effect: Effect) {
+        match effect {
+            Effect::Respond { tx, response } => self.respond(now, tx, response),
+            Effect::Commit { token, changes } => {
+                let inbox = self.links.inbox.clone();
+                self.links.store.commit(
+                    changes,
+                    Box::new(move |result| {
+                        if let Some(token) = token {
+                            // The store's thread must not block: the queue has room or the
+                            // registrar's commit timer answers 480 DB Timeout.
+                            let _ = inbox.try_send(ShardInput::CommitDone { token, result });
+                        }
+                    }),
+                );
+            }
+            Effect::Location { aor, bindings } => self.links.location.publish(aor, bindings),
+            Effect::AuthFailed { source } => self.links.hub.guard().record_failure(source),
+        }
+    }
+
     /// Adds what the layer counted since the last export to the process metrics.
     fn export_stats(&mut self) {
         let now = self.transactions.stats().clone();
         let was = &self.exported;
-        self.metrics.retransmissions_sent_add(false, now.retransmissions_sent_requests - was.retransmissions_sent_requests);
-        self.metrics.retransmissions_sent_add(true, now.retransmissions_sent_responses - was.retransmissions_sent_responses);
-        self.metrics.retransmissions_absorbed_add(now.retransmissions_absorbed - was.retransmissions_absorbed);
+        let metrics = &self.links.metrics;
+        metrics.retransmissions_sent_add(false, now.retransmissions_sent_requests - was.retransmissions_sent_requests);
+        metrics.retransmissions_sent_add(true, now.retransmissions_sent_responses - was.retransmissions_sent_responses);
+        metrics.retransmissions_absorbed_add(now.retransmissions_absorbed - was.retransmissions_absorbed);
         let current = |s: &Stats| (s.server_transactions + s.client_transactions) as i64;
-        self.metrics.transactions_add(current(&now) - current(was));
+        metrics.transactions_add(current(&now) - current(was));
         self.exported = now;
     }
+}
+
+/// Seconds since the Unix epoch: binding expiry survives restarts, so it is wall-clock time.
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

@@ -399,6 +399,10 @@ impl Registrar {
             }
             Verdict::Rejected(Rejection::UnknownUser) => failure(self, Some((StatusCode::FORBIDDEN, "No Such User"))),
             Verdict::Rejected(Rejection::WrongPassword) => failure(self, Some((StatusCode::FORBIDDEN, "Wrong Guess"))),
+            // A nonce from before a restart, or a correct response with a reused nonce count:
+            // nobody guessed anything, so a fresh challenge (stale for the replay) and no strike.
+            Verdict::Rejected(Rejection::ForgedNonce) => Err(self.challenge(now, request, &realm, false, tag)),
+            Verdict::Rejected(Rejection::ReplayedNonceCount) => Err(self.challenge(now, request, &realm, true, tag)),
             Verdict::Rejected(_) => failure(self, None),
         }
     }

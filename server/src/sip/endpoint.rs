@@ -29,11 +29,11 @@ use ringway_sdk::StatusCode;
 use std::net::IpAddr;
 
 /// Methods Ringway accepts today, for `Allow`.
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS";
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER";
 /// Body types Ringway takes in offers and answers, for `Accept`.
 pub const ACCEPT: &str = "application/sdp";
-/// Option tags Ringway supports (none yet: it implements no extension that has a tag).
-pub const SUPPORTED: &[&str] = &[];
+/// Option tags Ringway supports: `path` (RFC 3327, the registrar stores and echoes Path).
+pub const SUPPORTED: &[&str] = &["path"];
 
 /// What the core needs to know about the server it speaks for.
 #[derive(Clone, Debug)]
@@ -62,37 +62,51 @@ impl Endpoint {
     /// layer). Always a final response: nothing goes unanswered. `local_tag` becomes the To tag
     /// when the request has none (the shard mints it, so it names the shard).
     pub fn answer(&self, request: &Request, local_tag: &str) -> Response {
+        match self.precheck(request, local_tag) {
+            Some(refusal) => refusal,
+            None => self.dispatch(request, local_tag),
+        }
+    }
+
+    /// The checks every request passes before anything serves it — registrar, authentication,
+    /// routing (RFC 3261 §8.2.1–§8.2.3, §16.3): `None` when it may go on, else the refusal.
+    pub fn precheck(&self, request: &Request, local_tag: &str) -> Option<Response> {
         let reply = |status| self.reply(request, status, local_tag);
         if request.version != Version::Sip2 {
-            return reply(StatusCode::VERSION_NOT_SUPPORTED);
+            return Some(reply(StatusCode::VERSION_NOT_SUPPORTED));
         }
         if !request.method.is_known() {
             let mut r = reply(StatusCode::NOT_IMPLEMENTED);
             r.headers.push(HeaderName::Allow, ALLOW);
-            return r;
+            return Some(r);
         }
         let uri = match request.uri() {
             Ok(uri) => uri,
-            Err(e) => return self.reject_invalid(request, e),
+            Err(e) => return Some(self.reject_invalid(request, e)),
         };
         if matches!(uri.scheme, Scheme::Other(_)) {
-            return reply(StatusCode::UNSUPPORTED_URI_SCHEME);
+            return Some(reply(StatusCode::UNSUPPORTED_URI_SCHEME));
         }
         let to_me = self.is_local(&uri);
         if !to_me && request.headers.max_forwards().ok().flatten() == Some(0) {
-            return reply(StatusCode::TOO_MANY_HOPS);
+            return Some(reply(StatusCode::TOO_MANY_HOPS));
         }
         let unsupported = unsupported_tags(&request.headers);
         if !unsupported.is_empty() {
             let mut r = reply(StatusCode::BAD_EXTENSION);
             r.headers.push(HeaderName::Unsupported, unsupported.join(", "));
-            return r;
+            return Some(r);
         }
-        if request.method == Method::Invite
-            && let Some(r) = self.check_offer(request, local_tag)
-        {
-            return r;
+        if request.method == Method::Invite {
+            return self.check_offer(request, local_tag);
         }
+        None
+    }
+
+    /// The answer to a request that passed [`Endpoint::precheck`] and that no registrar or
+    /// router took.
+    pub fn dispatch(&self, request: &Request, local_tag: &str) -> Response {
+        let reply = |status| self.reply(request, status, local_tag);
         let in_dialog = request.headers.to_addr().ok().and_then(|to| to.tag()).is_some();
         match request.method {
             Method::Options => {

@@ -96,6 +96,18 @@ pub fn shard_of(headers: &Headers, is_response: bool, shards: u16, hasher: &impl
     ShardId((h.finish() % u64::from(shards)) as u16)
 }
 
+/// Which shard owns a user's registrations: a keyed hash of the AOR's user part, so that every
+/// REGISTER for one AOR, from any device or Call-ID, meets the same registrar.
+pub fn shard_of_user(user: &str, shards: u16, hasher: &impl BuildHasher) -> ShardId {
+    if shards <= 1 {
+        return ShardId(0);
+    }
+    let mut h = hasher.build_hasher();
+    h.write(b"aor:");
+    h.write(user.as_bytes());
+    ShardId((h.finish() % u64::from(shards)) as u16)
+}
+
 /// A To tag for a final response the core sends without a dialog (RFC 3261 §8.2.6.2), derived
 /// from the request so that a retransmitted request gets the same tag.
 pub fn tag_for_request(headers: &Headers) -> String {

@@ -11,13 +11,14 @@
 //! is framed, parsed, counted and logged once. The hub holds no call or transaction state; it
 //! only knows sockets, connections and which shard queue a message belongs to.
 
+pub mod guard;
 pub mod tcp;
 pub mod udp;
 
 use crate::metrics::{DropReason, Metrics};
 use crate::sip::endpoint::Endpoint;
 use crate::sip::flow::{Flow, Transport, response_flow, stamp_top_via};
-use crate::sip::ident::shard_of;
+use crate::sip::ident::{shard_of, shard_of_user};
 use crate::sip::message::validate::{validate_request, validate_response};
 use crate::sip::message::{HeaderName, Malformed, Message, ParseError, Request, Response};
 use bytes::{Bytes, BytesMut};
@@ -50,6 +51,13 @@ pub enum ShardInput {
     },
     /// A flow failed (connection refused or closed): transactions using it fail over.
     TransportError(Flow),
+    /// The location store finished a commit the shard's registrar asked for.
+    CommitDone {
+        /// The registrar's token for the commit.
+        token: u64,
+        /// Whether the changes are durable.
+        result: Result<(), crate::store::StoreError>,
+    },
 }
 
 /// Limits the transports enforce.
@@ -72,6 +80,7 @@ pub struct Hub {
     udp: Vec<(SocketAddr, Arc<UdpSocket>)>,
     pub(crate) tcp: tcp::Connections,
     limits: Limits,
+    guard: guard::Guard,
 }
 
 impl std::fmt::Debug for Hub {
@@ -88,8 +97,15 @@ impl Hub {
         metrics: Arc<Metrics>,
         udp: Vec<(SocketAddr, Arc<UdpSocket>)>,
         limits: Limits,
+        guard: guard::Guard,
+        hasher: RandomState,
     ) -> Self {
-        Hub { shards, hasher: RandomState::new(), endpoint, metrics, udp, tcp: tcp::Connections::default(), limits }
+        Hub { shards, hasher, endpoint, metrics, udp, tcp: tcp::Connections::default(), limits, guard }
+    }
+
+    /// The ban table.
+    pub fn guard(&self) -> &guard::Guard {
+        &self.guard
     }
 
     /// The limits in force.
@@ -104,6 +120,10 @@ impl Hub {
 
     /// The one ingress path: takes a framed, parsed (or failed) message from any transport.
     pub fn ingress(self: &Arc<Self>, parsed: Result<Message, Malformed>, source: Flow) {
+        if self.guard.admit(source.remote.ip()) == guard::Admission::Banned {
+            self.metrics.dropped(DropReason::Banned);
+            return;
+        }
         match parsed {
             Ok(Message::Request(request)) => self.ingress_request(request, source),
             Ok(Message::Response(response)) => self.ingress_response(response, source),
@@ -120,6 +140,10 @@ impl Hub {
 
     fn ingress_request(self: &Arc<Self>, mut request: Request, source: Flow) {
         self.metrics.request_in(request.method.as_str());
+        if request.headers.get(&HeaderName::UserAgent).is_some_and(|ua| self.guard.is_scanner(ua)) {
+            self.metrics.dropped(DropReason::Scanner);
+            return;
+        }
         if tracing::enabled!(target: "sip::wire", tracing::Level::TRACE) {
             trace!(target: "sip::wire", %source, message = %redacted(&request.to_bytes()), "in");
         }
@@ -144,7 +168,12 @@ impl Hub {
             self.metrics.dropped(DropReason::Broadcast);
             return;
         };
-        let shard = shard_of(&request.headers, false, self.shards.len() as u16, &self.hasher);
+        let shard = if request.method == crate::sip::message::Method::Register {
+            // Each AOR's bindings have one owner: REGISTERs go by the To user, not the Call-ID.
+            shard_of_user(request.headers.to_addr().ok().and_then(|to| to.uri.user).unwrap_or(""), self.shards.len() as u16, &self.hasher)
+        } else {
+            shard_of(&request.headers, false, self.shards.len() as u16, &self.hasher)
+        };
         let input = ShardInput::Request { request, source, reply_to };
         if let Err(mpsc::error::TrySendError::Full(ShardInput::Request { request, .. })) = self.shards[usize::from(shard.0)].try_send(input) {
             self.metrics.dropped(DropReason::Overload);
