@@ -320,3 +320,36 @@ fn apply(db: &Database, jobs: &[Job]) -> Result<(), StoreError> {
     }
     txn.commit().map_err(db_error)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_refuses_a_stored_record_of_an_unknown_format_rather_than_dropping_it() {
+        let dir = std::env::temp_dir().join(format!("ringway-store-unit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        {
+            let db = Database::create(dir.join(FILE_NAME)).expect("create");
+            let txn = db.begin_write().expect("write");
+            {
+                let mut table = txn.open_table(BINDINGS).expect("table");
+                let key = binding::encode_key("sip:a@example.com", "<sip:a@192.0.2.1>");
+                let from_the_future: &[u8] = &[2, 0xde, 0xad];
+                table.insert(key.as_slice(), from_the_future).expect("insert");
+            }
+            txn.commit().expect("commit");
+        }
+        let result = LocationStore::open(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        match result {
+            Err(StoreError::UndecodableBinding { key, reason }) => {
+                assert_eq!(key, "sip:a@example.com\0<sip:a@192.0.2.1>");
+                assert_eq!(reason, binding::DecodeError::UnknownFormat(2));
+            }
+            Err(other) => panic!("unexpected error {other}"),
+            Ok(_) => panic!("opened a store with an unreadable record"),
+        }
+    }
+}
