@@ -8,7 +8,7 @@
 use crate::metrics::Metrics;
 use crate::store::Binding;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::{Arc, RwLock};
 
 const STRIPES: usize = 64;
@@ -32,9 +32,7 @@ impl LocationView {
     }
 
     fn stripe(&self, aor: &str) -> &RwLock<HashMap<String, Vec<Binding>>> {
-        let mut h = self.hasher.build_hasher();
-        aor.hash(&mut h);
-        &self.stripes[(h.finish() as usize) % STRIPES]
+        &self.stripes[(self.hasher.hash_one(aor) as usize) % STRIPES]
     }
 
     /// The AOR's bindings as last published (expired ones are removed by the owner's sweep;

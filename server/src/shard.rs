@@ -15,7 +15,7 @@
 
 use crate::location::LocationView;
 use crate::metrics::{DropReason, Metrics};
-use crate::registrar::{Effect, Registrar};
+use crate::registrar::{Authentication, Effect, Identity, Registrar};
 use crate::sip::endpoint::Endpoint;
 use crate::sip::ident::{Minter, ShardId};
 use crate::sip::message::Method;
@@ -166,10 +166,14 @@ impl Shard {
                 }
                 // Requests inside a dialog were authenticated when the dialog was made.
                 let in_dialog = request.headers.to_addr().ok().and_then(|to| to.tag()).is_some();
-                let identity = if in_dialog { Ok(crate::registrar::Identity::Anonymous) } else { self.registrar.authenticate(now, &request, source, &tag) };
-                let response = match identity {
-                    Ok(_identity) => self.endpoint.dispatch(&request, &tag),
-                    Err(refusal) => refusal,
+                let authentication = if in_dialog {
+                    Authentication::Allowed(Identity::Anonymous)
+                } else {
+                    self.registrar.authenticate(now, &request, source, &tag)
+                };
+                let response = match authentication {
+                    Authentication::Allowed(_identity) => self.endpoint.dispatch(&request, &tag),
+                    Authentication::Answer(answer) => answer,
                 };
                 debug!(%source, method = %request.method, status = %response.status, "answered");
                 self.respond(now, tx, response);

@@ -89,6 +89,15 @@ pub enum Identity {
     Anonymous,
 }
 
+/// The outcome of authenticating a request that is not a REGISTER.
+#[derive(Debug)]
+pub enum Authentication {
+    /// It may go on, sent by this identity.
+    Allowed(Identity),
+    /// Answer it with this instead: a challenge or a refusal.
+    Answer(Response),
+}
+
 /// What the shell must do for the registrar.
 #[derive(Debug)]
 pub enum Effect {
@@ -193,16 +202,19 @@ impl Registrar {
         format!("sip:{username}@{realm}")
     }
 
-    /// Authenticates a request that is not a REGISTER. `Ok` lets it through; `Err` is the
-    /// answer to send instead (a challenge or a refusal).
-    pub fn authenticate(&mut self, now: Instant, request: &Request, source: Flow, tag: &str) -> Result<Identity, Response> {
+    /// Authenticates a request that is not a REGISTER: trusted peers and methods not challenged
+    /// pass; accounts prove their password (RFC 3261 §22.3, 407 challenges).
+    pub fn authenticate(&mut self, now: Instant, request: &Request, source: Flow, tag: &str) -> Authentication {
         if let Some(peer) = self.directory.trusted_peer(source.remote.ip()) {
-            return Ok(Identity::Trusted { peer: peer.name.clone(), account: peer.account.clone() });
+            return Authentication::Allowed(Identity::Trusted { peer: peer.name.clone(), account: peer.account.clone() });
         }
         if !self.auth.challenge_methods.iter().any(|m| m == request.method.as_str()) {
-            return Ok(Identity::Anonymous);
+            return Authentication::Allowed(Identity::Anonymous);
         }
-        self.verify(now, request, source, tag, HeaderName::ProxyAuthorization).map(Identity::Account)
+        match self.verify(now, request, source, tag, HeaderName::ProxyAuthorization) {
+            Ok(username) => Authentication::Allowed(Identity::Account(username)),
+            Err(answer) => Authentication::Answer(*answer),
+        }
     }
 
     /// Handles a REGISTER (RFC 3261 §10.3). Answers come out as [`Effect::Respond`].
@@ -213,7 +225,7 @@ impl Registrar {
             Some(None) => return self.respond(tx, &request, StatusCode::FORBIDDEN, None, &tag),
             None => match self.verify(now, &request, source, &tag, HeaderName::Authorization) {
                 Ok(username) => username,
-                Err(response) => return self.effects.push_back(Effect::Respond { tx, response }),
+                Err(response) => return self.effects.push_back(Effect::Respond { tx, response: *response }),
             },
         };
         // §10.3 step 5: the To URI is the AOR and must be a SIP URI naming the account.
@@ -349,7 +361,7 @@ impl Registrar {
     }
 
     /// Digest verification shared by REGISTER (401/WWW-) and other methods (407/Proxy-).
-    fn verify(&mut self, now: Instant, request: &Request, source: Flow, tag: &str, header: HeaderName) -> Result<String, Response> {
+    fn verify(&mut self, now: Instant, request: &Request, source: Flow, tag: &str, header: HeaderName) -> Result<String, Box<Response>> {
         let detailed = self.auth.detailed_errors_networks.iter().any(|n: &IpNet| n.contains(&source.remote.ip()));
         let realm = self.settings.realm.clone();
         let credentials = request
@@ -361,10 +373,10 @@ impl Registrar {
             if detailed && request.method == Method::Register {
                 let to_user = request.headers.to_addr().ok().and_then(|t| t.uri.user.map(str::to_owned));
                 if to_user.is_some_and(|u| self.directory.account(&u).is_none()) {
-                    return Err(self.build(request, StatusCode::NOT_FOUND, Some("Unknown user account"), tag));
+                    return Err(Box::new(self.build(request, StatusCode::NOT_FOUND, Some("Unknown user account"), tag)));
                 }
             }
-            return Err(self.challenge(now, request, &realm, false, tag));
+            return Err(Box::new(self.challenge(now, request, &realm, false, tag)));
         };
         let directory = self.directory.clone();
         let verdict = self.digest.verify(now, request.method.as_str(), &credentials, |username, realm| {
@@ -373,8 +385,8 @@ impl Registrar {
         let failure = |reg: &mut Self, detail: Option<(StatusCode, &str)>| {
             reg.effects.push_back(Effect::AuthFailed { source: source.remote.ip() });
             match detail {
-                Some((status, reason)) if detailed => Err(reg.build(request, status, Some(reason), tag)),
-                _ => Err(reg.challenge(now, request, &realm, false, tag)),
+                Some((status, reason)) if detailed => Err(Box::new(reg.build(request, status, Some(reason), tag))),
+                _ => Err(Box::new(reg.challenge(now, request, &realm, false, tag))),
             }
         };
         match verdict {
@@ -393,16 +405,16 @@ impl Registrar {
                 if detailed {
                     let mut r = self.challenge(now, request, &realm, true, tag);
                     r.reason = bytes::Bytes::from_static(b"Expired Authorization");
-                    return Err(r);
+                    return Err(Box::new(r));
                 }
-                Err(self.challenge(now, request, &realm, true, tag))
+                Err(Box::new(self.challenge(now, request, &realm, true, tag)))
             }
             Verdict::Rejected(Rejection::UnknownUser) => failure(self, Some((StatusCode::FORBIDDEN, "No Such User"))),
             Verdict::Rejected(Rejection::WrongPassword) => failure(self, Some((StatusCode::FORBIDDEN, "Wrong Guess"))),
             // A nonce from before a restart, or a correct response with a reused nonce count:
             // nobody guessed anything, so a fresh challenge (stale for the replay) and no strike.
-            Verdict::Rejected(Rejection::ForgedNonce) => Err(self.challenge(now, request, &realm, false, tag)),
-            Verdict::Rejected(Rejection::ReplayedNonceCount) => Err(self.challenge(now, request, &realm, true, tag)),
+            Verdict::Rejected(Rejection::ForgedNonce) => Err(Box::new(self.challenge(now, request, &realm, false, tag))),
+            Verdict::Rejected(Rejection::ReplayedNonceCount) => Err(Box::new(self.challenge(now, request, &realm, true, tag))),
             Verdict::Rejected(_) => failure(self, None),
         }
     }

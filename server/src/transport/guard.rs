@@ -12,7 +12,7 @@
 use crate::config::SecuritySettings;
 use crate::metrics::Metrics;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -65,9 +65,7 @@ impl Guard {
     }
 
     fn stripe(&self, ip: IpAddr) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Source>> {
-        let mut h = self.hasher.build_hasher();
-        ip.hash(&mut h);
-        self.stripes[(h.finish() as usize) % STRIPES].lock().unwrap_or_else(|p| p.into_inner())
+        self.stripes[(self.hasher.hash_one(ip) as usize) % STRIPES].lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn exempt(&self, ip: IpAddr) -> bool {
