@@ -257,6 +257,8 @@ fn start_sip(
             store: store.clone(),
             location: location.clone(),
             inbox: senders[index].clone(),
+            listen: bound.sip.clone(),
+            server_name: sip.server_name.clone(),
         };
         let shard = Shard::new(id, timers, endpoint.clone(), registrar, seed, links);
         tasks.push(tokio::spawn(shard.run(inputs, stopped(stop))));

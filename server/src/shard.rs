@@ -18,8 +18,8 @@ use crate::metrics::{DropReason, Metrics};
 use crate::registrar::{Authentication, Effect, Identity, Registrar};
 use crate::sip::endpoint::Endpoint;
 use crate::sip::ident::{Minter, ShardId};
-use crate::sip::message::Method;
-use crate::sip::transaction::{Event, Stats, TimerConfig, TransactionLayer, TransmitKind};
+use crate::sip::message::{HeaderName, Method, Request};
+use crate::sip::transaction::{ClientTransactionId, Event, Stats, TimerConfig, TransactionLayer, TransmitKind};
 use crate::store::LocationStore;
 use crate::transport::{Hub, ShardInput};
 use std::future::Future;
@@ -39,6 +39,8 @@ pub struct Shard {
     registrar: Registrar,
     minter: Minter,
     links: Links,
+    /// Keep-alive OPTIONS in flight: the binding each one checks.
+    pings: std::collections::HashMap<ClientTransactionId, (String, String)>,
     /// The layer's cumulative counters at the last export to metrics.
     exported: Stats,
 }
@@ -55,6 +57,10 @@ pub struct Links {
     pub location: Arc<LocationView>,
     /// This shard's own queue, for the store's commit reports.
     pub inbox: mpsc::Sender<ShardInput>,
+    /// The bound SIP listeners: requests Ringway originates leave from one of them.
+    pub listen: Vec<crate::config::ListenSpec>,
+    /// The `User-Agent` of requests Ringway originates.
+    pub server_name: String,
 }
 
 impl Shard {
@@ -67,6 +73,7 @@ impl Shard {
             registrar,
             minter: Minter::new(id, seed),
             links,
+            pings: std::collections::HashMap::new(),
             exported: Stats::default(),
         }
     }
@@ -184,8 +191,18 @@ impl Shard {
                 self.links.metrics.dropped(DropReason::StrayAck);
             }
             Event::Cancelled { invite } => debug!(%invite, "CANCEL for an INVITE already answered"),
-            Event::Response { tx, response } => debug!(%tx, status = %response.status, "response to no TU"),
-            Event::Timeout { tx } | Event::TransportError { tx } => debug!(%tx, "client transaction failed"),
+            Event::Response { tx, response } => {
+                if response.status.is_final()
+                    && let Some((aor, contact)) = self.pings.remove(&tx)
+                {
+                    self.registrar.handle_ping_result(unix_now(), &aor, &contact, true);
+                }
+            }
+            Event::Timeout { tx } | Event::TransportError { tx } => {
+                if let Some((aor, contact)) = self.pings.remove(&tx) {
+                    self.registrar.handle_ping_result(unix_now(), &aor, &contact, false);
+                }
+            }
             Event::ServerTerminated { .. } | Event::ClientTerminated { .. } => {}
         }
     }
@@ -214,6 +231,38 @@ impl Shard {
             }
             Effect::Location { aor, bindings } => self.links.location.publish(aor, bindings),
             Effect::AuthFailed { source } => self.links.hub.guard().record_failure(source),
+            Effect::Ping { aor, contact, source } => self.ping(now, aor, contact, &source),
+        }
+    }
+
+    /// Sends a keep-alive OPTIONS to a binding, back along the flow it registered from.
+    fn ping(&mut self, now: Instant, aor: String, contact: String, source: &str) {
+        let Ok(spec) = source.parse::<crate::config::ListenSpec>() else { return };
+        let Some(local) = self
+            .links
+            .listen
+            .iter()
+            .find(|l| l.transport == spec.transport && l.addr.is_ipv4() == spec.addr.is_ipv4())
+        else {
+            return;
+        };
+        let flow = crate::sip::Flow { transport: spec.transport, local: local.addr, remote: spec.addr };
+        let mut request = Request::new(Method::Options, contact.clone());
+        request.headers.push(
+            HeaderName::Via,
+            format!("SIP/2.0/{} {};branch={};rport", spec.transport.via_name(), local.addr, self.minter.branch()),
+        );
+        request.headers.push(HeaderName::MaxForwards, "70");
+        request.headers.push(HeaderName::From, format!("<sip:ringway@{}>;tag={}", local.addr, self.minter.tag()));
+        request.headers.push(HeaderName::To, format!("<{contact}>"));
+        request.headers.push(HeaderName::CallId, self.minter.call_id());
+        request.headers.push(HeaderName::CSeq, "1 OPTIONS");
+        request.headers.push(HeaderName::UserAgent, self.links.server_name.clone());
+        match self.transactions.send_request(now, request, flow) {
+            Ok(tx) => {
+                self.pings.insert(tx, (aor, contact));
+            }
+            Err(error) => debug!(%error, %contact, "keep-alive not sent"),
         }
     }
 

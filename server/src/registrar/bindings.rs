@@ -215,6 +215,22 @@ impl AorTable {
         changes
     }
 
+    /// Every binding held, for the keep-alive pinger.
+    pub fn all(&self) -> impl Iterator<Item = &Binding> {
+        self.by_aor.values().flatten()
+    }
+
+    /// Removes one binding; the store change that forgets it, if it was there.
+    pub fn remove(&mut self, aor: &str, contact: &str) -> Option<Change> {
+        let list = self.by_aor.get_mut(aor)?;
+        let at = list.iter().position(|b| b.contact == contact)?;
+        let gone = list.remove(at);
+        if list.is_empty() {
+            self.by_aor.remove(aor);
+        }
+        Some(Change::Remove { aor: aor.to_owned(), contact: gone.contact })
+    }
+
     /// How many bindings are held.
     pub fn len(&self) -> usize {
         self.by_aor.values().map(Vec::len).sum()

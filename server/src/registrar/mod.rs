@@ -128,6 +128,15 @@ pub enum Effect {
         /// The source address.
         source: IpAddr,
     },
+    /// Send an OPTIONS keep-alive to a binding and report with [`Registrar::handle_ping_result`].
+    Ping {
+        /// The binding's AOR.
+        aor: String,
+        /// The binding's contact URI.
+        contact: String,
+        /// Where it registered from (`udp:192.0.2.1:5060`): pings follow the same path back.
+        source: String,
+    },
 }
 
 /// A REGISTER whose commit is in flight, or waiting for one on its AOR.
@@ -161,7 +170,16 @@ pub struct Registrar {
     busy: HashMap<String, VecDeque<Pending>>,
     next_token: u64,
     next_sweep: Option<Instant>,
+    /// Keep-alive state per (AOR, contact): when the next ping is due and misses so far.
+    pings: HashMap<(String, String), PingState>,
     effects: VecDeque<Effect>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PingState {
+    due: Instant,
+    misses: u32,
+    outstanding: bool,
 }
 
 impl Registrar {
@@ -177,6 +195,7 @@ impl Registrar {
             busy: HashMap::new(),
             next_token: 0,
             next_sweep: None,
+            pings: HashMap::new(),
             effects: VecDeque::new(),
         }
     }
@@ -339,8 +358,53 @@ impl Registrar {
                 self.effects.push_back(Effect::Commit { token: None, changes });
             }
             self.next_sweep = Some(now + SWEEP_EVERY);
+            self.schedule_pings(now);
         }
         self.digest.sweep(now);
+    }
+
+    /// RFC 3261 has no keep-alive for UDP bindings; like Kamailio's nathelper, Ringway sends
+    /// OPTIONS on a timer and forgets a binding that stops answering.
+    fn schedule_pings(&mut self, now: Instant) {
+        let Some(every) = self.settings.options_ping else { return };
+        let mut live = std::collections::HashSet::new();
+        for b in self.table.all() {
+            let key = (b.aor.clone(), b.contact.clone());
+            let state = self.pings.entry(key.clone()).or_insert(PingState { due: now + every, misses: 0, outstanding: false });
+            if !state.outstanding && state.due <= now {
+                state.outstanding = true;
+                state.due = now + every;
+                self.effects.push_back(Effect::Ping { aor: b.aor.clone(), contact: b.contact.clone(), source: b.source.clone() });
+            }
+            live.insert(key);
+        }
+        self.pings.retain(|key, _| live.contains(key));
+    }
+
+    /// The answer (or the lack of one) to a keep-alive OPTIONS: any response proves the device
+    /// is there; `options_ping_failures` misses in a row remove the binding.
+    pub fn handle_ping_result(&mut self, unix_now: u64, aor: &str, contact: &str, answered: bool) {
+        let key = (aor.to_owned(), contact.to_owned());
+        let Some(state) = self.pings.get_mut(&key) else { return };
+        state.outstanding = false;
+        if answered {
+            state.misses = 0;
+            return;
+        }
+        state.misses += 1;
+        if state.misses < self.settings.options_ping_failures {
+            return;
+        }
+        self.pings.remove(&key);
+        if self.busy.contains_key(aor) {
+            return; // a REGISTER for this AOR is in flight; it decides the bindings
+        }
+        if let Some(change) = self.table.remove(aor, contact) {
+            tracing::info!(aor, contact, "binding removed: keep-alive unanswered");
+            let bindings = self.table.current(aor, unix_now);
+            self.effects.push_back(Effect::Location { aor: aor.to_owned(), bindings });
+            self.effects.push_back(Effect::Commit { token: None, changes: vec![change] });
+        }
     }
 
     /// The next instant [`Registrar::handle_timeout`] has work.
