@@ -1,6 +1,9 @@
 //! Keep-alive OPTIONS to registered devices: answered pings keep a binding, unanswered ones
 //! remove it after `registrar.options_ping_failures` misses.
 
+// A deadline for a timer-driven outcome (the binding removal), not a protocol wait.
+#![allow(clippy::disallowed_methods)]
+
 use ringway_tests::{Ringway, header, status_of};
 use std::io::Read;
 use std::net::{SocketAddr, TcpStream, UdpSocket};
