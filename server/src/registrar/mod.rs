@@ -241,7 +241,12 @@ impl Registrar {
         let trusted = self.directory.trusted_peer(source.remote.ip()).map(|p| p.account.clone());
         let username = match trusted {
             Some(Some(account)) => account,
-            Some(None) => return self.respond(tx, &request, StatusCode::FORBIDDEN, None, &tag),
+            // A trusted peer acting as no account (an SBC, a proxy registering for its users)
+            // may register any AOR: the To user names it.
+            Some(None) => match request.headers.to_addr().ok().and_then(|to| to.uri.user.map(str::to_owned)) {
+                Some(user) if !user.is_empty() => user,
+                _ => return self.respond(tx, &request, StatusCode::BAD_REQUEST, Some("Bad Request (the AOR in To must be a SIP URI)"), &tag),
+            },
             None => match self.verify(now, &request, source, &tag, HeaderName::Authorization) {
                 Ok(username) => username,
                 Err(response) => return self.effects.push_back(Effect::Respond { tx, response: *response }),
