@@ -104,7 +104,7 @@ fn run(settings: Settings) -> anyhow::Result<()> {
     init_tracing(&settings.log_level);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         // Shards are tasks, not threads, but one worker per shard keeps them from queueing.
-        .worker_threads(settings.sip.shards.max(2))
+        .worker_threads(settings.sip.shards.max(1))
         .enable_all()
         .thread_name("ringway-worker")
         .build()
