@@ -77,7 +77,8 @@ fn register_with_md5_digest_lists_the_binding_and_a_query_lists_it_per_rfc3261_s
 }
 
 /// Blanks what differs between two exchanges only because the client or a random draw chose it:
-/// tags, nonces, branches, Call-ID, CSeq numbers, rport, Date, and the username.
+/// tags, nonces, its Via sent-by and branch, Call-ID, CSeq numbers, rport, Date, and the
+/// username.
 fn normalise(response: &str, username: &str) -> String {
     let blank_after = |line: &str, key: &str, stop: &[char]| -> String {
         let mut out = String::new();
@@ -106,6 +107,7 @@ fn normalise(response: &str, username: &str) -> String {
                 return blank_after(line, "CSeq: ", &[' ']);
             }
             let line = line.replace(username, "USER");
+            let line = blank_after(&line, "SIP/2.0/UDP ", &[';']);
             let line = blank_after(&line, "tag=", &[';', ',', '>', ' ']);
             let line = blank_after(&line, "branch=", &[';', ',', ' ']);
             let line = blank_after(&line, "rport=", &[';', ',', ' ']);
