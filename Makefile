@@ -9,9 +9,11 @@ CARGO ?= cargo
 ## torture corpus over UDP and TCP, SIPp conformance.
 test: deps build unit conformance
 
-## SIPp (Debian package sip-tester) for the conformance runner.
+## SIPp (Debian package sip-tester) for the conformance runner; baresip (baresip-core), a real
+## UA that tests/tests/registrar.rs registers with Ringway.
 deps:
 	@command -v sipp >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq sip-tester; }
+	@command -v baresip >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq baresip-core; }
 
 build:
 	$(CARGO) build --workspace --bins

@@ -2,6 +2,9 @@
 //! ports chosen by the kernel, learn its addresses from its start-up announcement, stop it with
 //! a signal. Black-box on purpose: these tests see Ringway as a SIP peer sees it.
 
+pub mod digest;
+pub mod register;
+
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -95,6 +98,16 @@ impl Ringway {
         let dir = ScratchDir::new("ringway")?;
         let config = dir.path().join("ringway.toml");
         let data = dir.path().join("data");
+        std::fs::write(&config, format!("data_dir = {:?}\n{toml}", data.display().to_string()))?;
+        Ringway::spawn(Command::new(ringway_bin()).arg("run").arg("--config").arg(&config), dir)
+    }
+
+    /// Starts Ringway on a whole config file with its `data_dir` at `data`, a directory the
+    /// caller owns and that outlives the process: a later start on the same `data` sees what this
+    /// one made durable.
+    pub fn start_with_config_in(toml: &str, data: &Path) -> Result<Ringway> {
+        let dir = ScratchDir::new("ringway")?;
+        let config = dir.path().join("ringway.toml");
         std::fs::write(&config, format!("data_dir = {:?}\n{toml}", data.display().to_string()))?;
         Ringway::spawn(Command::new(ringway_bin()).arg("run").arg("--config").arg(&config), dir)
     }
@@ -223,6 +236,26 @@ pub fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
         let (n, v) = line.split_once(':')?;
         n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
     })
+}
+
+/// The body of an HTTP/1.1 GET on `addr` (the whole answer, head included).
+pub fn http_get(addr: SocketAddr, path: &str) -> Result<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")?;
+    let mut out = String::new();
+    stream.read_to_string(&mut out)?;
+    Ok(out)
+}
+
+/// The value of an unlabelled Prometheus metric in Ringway's `/metrics`.
+pub fn metric(http: SocketAddr, name: &str) -> Result<Option<f64>> {
+    let text = http_get(http, "/metrics")?;
+    Ok(text.lines().find_map(|line| {
+        let (n, v) = line.split_once(' ')?;
+        (n == name).then(|| v.trim().parse().ok()).flatten()
+    }))
 }
 
 /// Reads one SIP message (head and Content-Length body) from a stream, keeping any bytes after it
