@@ -3,10 +3,10 @@
 //! Each AOR's bindings are owned and changed by one shard's registrar; after each durable change
 //! that shard publishes the result here, and any shard (the B2BUA routing an INVITE to a local
 //! user) reads it. One writer per AOR, many readers: a striped read-write lock, read locks held
-//! only for a clone.
+//! only for a reference-count increment: the binding list itself is shared with its owner.
 
 use crate::metrics::Metrics;
-use crate::store::Binding;
+use crate::registrar::bindings::SharedBindings;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::{Arc, RwLock};
@@ -16,7 +16,7 @@ const STRIPES: usize = 64;
 /// AOR → bindings, readable from every shard.
 #[derive(Debug)]
 pub struct LocationView {
-    stripes: Vec<RwLock<HashMap<String, Vec<Binding>>>>,
+    stripes: Vec<RwLock<HashMap<String, SharedBindings>>>,
     hasher: std::collections::hash_map::RandomState,
     metrics: Arc<Metrics>,
 }
@@ -31,19 +31,19 @@ impl LocationView {
         }
     }
 
-    fn stripe(&self, aor: &str) -> &RwLock<HashMap<String, Vec<Binding>>> {
+    fn stripe(&self, aor: &str) -> &RwLock<HashMap<String, SharedBindings>> {
         &self.stripes[(self.hasher.hash_one(aor) as usize) % STRIPES]
     }
 
     /// The AOR's bindings as last published (expired ones are removed by the owner's sweep;
     /// callers that care filter by `expires_at` too).
-    pub fn lookup(&self, aor: &str) -> Vec<Binding> {
+    pub fn lookup(&self, aor: &str) -> SharedBindings {
         let stripe = self.stripe(aor).read().unwrap_or_else(|p| p.into_inner());
         stripe.get(aor).cloned().unwrap_or_default()
     }
 
     /// Replaces the AOR's bindings (called by the owning shard only).
-    pub fn publish(&self, aor: String, bindings: Vec<Binding>) {
+    pub fn publish(&self, aor: String, bindings: SharedBindings) {
         let mut stripe = self.stripe(&aor).write().unwrap_or_else(|p| p.into_inner());
         let new = bindings.len() as i64;
         let old = if bindings.is_empty() { stripe.remove(&aor) } else { stripe.insert(aor, bindings) };
@@ -52,7 +52,7 @@ impl LocationView {
 
     /// Bindings in the view.
     pub fn len(&self) -> usize {
-        self.stripes.iter().map(|s| s.read().unwrap_or_else(|p| p.into_inner()).values().map(Vec::len).sum::<usize>()).sum()
+        self.stripes.iter().map(|s| s.read().unwrap_or_else(|p| p.into_inner()).values().map(|b| b.len()).sum::<usize>()).sum()
     }
 
     /// Whether the view holds no binding.

@@ -241,10 +241,12 @@ fn start_sip(
     for binding in loaded.into_iter().filter(|b| b.expires_at > unix_now) {
         let user = binding.aor.strip_prefix("sip:").and_then(|a| a.split('@').next()).unwrap_or("").to_owned();
         let shard = shard_of_user(&user, shards as u16, &hasher);
-        let mut aor_bindings = location.lookup(&binding.aor);
-        aor_bindings.push(binding.clone());
-        location.publish(binding.aor.clone(), aor_bindings);
         registrars[usize::from(shard.0)].load(binding);
+    }
+    for registrar in &registrars {
+        for (aor, bindings) in registrar.loaded() {
+            location.publish(aor.clone(), bindings.clone());
+        }
     }
     let seeds = RandomState::new();
     let mut tasks = Vec::new();

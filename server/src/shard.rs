@@ -195,12 +195,12 @@ impl Shard {
                 if response.status.is_final()
                     && let Some((aor, contact)) = self.pings.remove(&tx)
                 {
-                    self.registrar.handle_ping_result(unix_now(), &aor, &contact, true);
+                    self.registrar.handle_ping_result(&aor, &contact, true);
                 }
             }
             Event::Timeout { tx } | Event::TransportError { tx } => {
                 if let Some((aor, contact)) = self.pings.remove(&tx) {
-                    self.registrar.handle_ping_result(unix_now(), &aor, &contact, false);
+                    self.registrar.handle_ping_result(&aor, &contact, false);
                 }
             }
             Event::ServerTerminated { .. } | Event::ClientTerminated { .. } => {}

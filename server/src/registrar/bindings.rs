@@ -8,6 +8,7 @@ use crate::config::RegistrarSettings;
 use crate::sip::message::{Contact, HeaderName, Headers, ParseError};
 use crate::store::{Binding, Change};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Why a REGISTER cannot be carried out, with the answer it deserves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,10 +174,14 @@ fn same_contact(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
+/// One AOR's bindings, shared between the owning shard's table and the location view: one
+/// copy in memory however many readers.
+pub type SharedBindings = Arc<Vec<Binding>>;
+
 /// The bindings of the AORs a shard owns.
 #[derive(Debug, Default)]
 pub struct AorTable {
-    by_aor: HashMap<String, Vec<Binding>>,
+    by_aor: HashMap<String, SharedBindings>,
 }
 
 impl AorTable {
@@ -185,46 +190,61 @@ impl AorTable {
         self.by_aor.get(aor).map(|list| list.iter().filter(|b| b.expires_at > unix_now).cloned().collect()).unwrap_or_default()
     }
 
-    /// Installs the result of a durable plan.
-    pub fn apply(&mut self, aor: &str, result: Vec<Binding>) {
-        if result.is_empty() {
+    /// The AOR's bindings as held (for publishing), empty when it has none.
+    pub fn shared(&self, aor: &str) -> SharedBindings {
+        self.by_aor.get(aor).cloned().unwrap_or_default()
+    }
+
+    /// Installs the result of a durable plan; returns it shared, for the location view.
+    pub fn apply(&mut self, aor: &str, result: Vec<Binding>) -> SharedBindings {
+        let shared = Arc::new(result);
+        if shared.is_empty() {
             self.by_aor.remove(aor);
         } else {
-            self.by_aor.insert(aor.to_owned(), result);
+            self.by_aor.insert(aor.to_owned(), shared.clone());
         }
+        shared
     }
 
     /// Loads a binding read from the store at start.
     pub fn load(&mut self, binding: Binding) {
-        self.by_aor.entry(binding.aor.clone()).or_default().push(binding);
+        Arc::make_mut(self.by_aor.entry(binding.aor.clone()).or_default()).push(binding);
     }
 
-    /// Removes bindings expired at `unix_now`; returns the store changes that forget them.
-    pub fn sweep(&mut self, unix_now: u64) -> Vec<Change> {
+    /// Every AOR and its bindings (to publish what was loaded at start).
+    pub fn aors(&self) -> impl Iterator<Item = (&String, &SharedBindings)> {
+        self.by_aor.iter()
+    }
+
+    /// Removes bindings expired at `unix_now`; returns the store changes that forget them and
+    /// the AORs whose bindings changed.
+    pub fn sweep(&mut self, unix_now: u64) -> (Vec<Change>, Vec<String>) {
         let mut changes = Vec::new();
+        let mut touched = Vec::new();
         self.by_aor.retain(|aor, list| {
-            list.retain(|b| {
-                let alive = b.expires_at > unix_now;
-                if !alive {
-                    changes.push(Change::Remove { aor: aor.clone(), contact: b.contact.clone() });
-                }
-                alive
-            });
+            if list.iter().all(|b| b.expires_at > unix_now) {
+                return true;
+            }
+            for b in list.iter().filter(|b| b.expires_at <= unix_now) {
+                changes.push(Change::Remove { aor: aor.clone(), contact: b.contact.clone() });
+            }
+            Arc::make_mut(list).retain(|b| b.expires_at > unix_now);
+            touched.push(aor.clone());
             !list.is_empty()
         });
-        changes
+        (changes, touched)
     }
 
     /// Every binding held, for the keep-alive pinger.
     pub fn all(&self) -> impl Iterator<Item = &Binding> {
-        self.by_aor.values().flatten()
+        self.by_aor.values().flat_map(|list| list.iter())
     }
 
     /// Removes one binding; the store change that forgets it, if it was there.
     pub fn remove(&mut self, aor: &str, contact: &str) -> Option<Change> {
         let list = self.by_aor.get_mut(aor)?;
         let at = list.iter().position(|b| b.contact == contact)?;
-        let gone = list.remove(at);
+        let gone = Arc::make_mut(list).remove(at);
         if list.is_empty() {
             self.by_aor.remove(aor);
         }
@@ -233,7 +253,7 @@ impl AorTable {
 
     /// How many bindings are held.
     pub fn len(&self) -> usize {
-        self.by_aor.values().map(Vec::len).sum()
+        self.by_aor.values().map(|list| list.len()).sum()
     }
 
     /// Whether no binding is held.
@@ -334,9 +354,9 @@ mod tests {
         let bindings = plan(&settings(), &[], &headers("c1", 1, &["<sip:a@h>;expires=100", "<sip:b@h>;expires=200"], None), &reg("x")).unwrap().result;
         table.apply("x", bindings);
         assert_eq!(table.current("x", 1150).len(), 1);
-        assert_eq!(table.sweep(1150).len(), 1);
+        assert_eq!(table.sweep(1150).0.len(), 1);
         assert_eq!(table.len(), 1);
-        assert_eq!(table.sweep(1300).len(), 1);
+        assert_eq!(table.sweep(1300), (vec![Change::Remove { aor: "x".into(), contact: "sip:b@h".into() }], vec!["x".to_owned()]));
         assert!(table.is_empty());
     }
 }

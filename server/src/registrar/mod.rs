@@ -27,7 +27,7 @@ use crate::sip::ident::ensure_to_tag;
 use crate::sip::message::{HeaderName, Method, Request, Response, Scheme};
 use crate::sip::transaction::ServerTransactionId;
 use crate::store::{Binding, Change, StoreError};
-use bindings::{AorTable, Refusal, Registration, plan};
+use bindings::{AorTable, Refusal, Registration, SharedBindings, plan};
 use ipnet::IpNet;
 use ringway_sdk::StatusCode;
 use std::collections::{HashMap, VecDeque};
@@ -120,8 +120,8 @@ pub enum Effect {
     Location {
         /// The AOR.
         aor: String,
-        /// Its bindings now (empty: none).
-        bindings: Vec<Binding>,
+        /// Its bindings now (empty: none), shared with the registrar's table.
+        bindings: SharedBindings,
     },
     /// A source failed authentication (for the ban counters).
     AuthFailed {
@@ -215,6 +215,11 @@ impl Registrar {
         self.table.load(binding);
     }
 
+    /// Every AOR loaded, with its bindings, for the location view at start.
+    pub fn loaded(&self) -> impl Iterator<Item = (&String, &SharedBindings)> {
+        self.table.aors()
+    }
+
     /// The canonical AOR of a username: `sip:user@realm`.
     pub fn aor_of(&self, username: &str) -> String {
         let realm = self.directory.account(username).map_or(self.settings.realm.as_str(), |a| a.realm.as_str());
@@ -306,12 +311,12 @@ impl Registrar {
         let aor = flight.pending.aor.clone();
         match result {
             Ok(()) => {
-                self.table.apply(&aor, flight.result.clone());
+                let shared = self.table.apply(&aor, flight.result);
                 self.next_sweep.get_or_insert(now + SWEEP_EVERY);
-                self.effects.push_back(Effect::Location { aor: aor.clone(), bindings: flight.result.clone() });
                 if !flight.answered {
-                    self.answer_ok(&flight.pending, &flight.result, unix_now);
+                    self.answer_ok(&flight.pending, &shared, unix_now);
                 }
+                self.effects.push_back(Effect::Location { aor: aor.clone(), bindings: shared });
             }
             Err(error) => {
                 tracing::warn!(%error, aor, "binding not stored");
@@ -346,20 +351,12 @@ impl Registrar {
             self.respond(tx, &request, StatusCode::TEMPORARILY_UNAVAILABLE, Some("DB Timeout"), &tag);
         }
         if self.next_sweep.is_none_or(|at| at <= now) {
-            let changes = self.table.sweep(unix_now);
+            let (changes, touched) = self.table.sweep(unix_now);
+            for aor in touched {
+                let bindings = self.table.shared(&aor);
+                self.effects.push_back(Effect::Location { aor, bindings });
+            }
             if !changes.is_empty() {
-                let mut touched: Vec<String> = changes
-                    .iter()
-                    .filter_map(|c| match c {
-                        Change::Remove { aor, .. } | Change::RemoveAor { aor } => Some(aor.clone()),
-                        Change::Put(_) => None,
-                    })
-                    .collect();
-                touched.dedup();
-                for aor in touched {
-                    let bindings = self.table.current(&aor, unix_now);
-                    self.effects.push_back(Effect::Location { aor, bindings });
-                }
                 self.effects.push_back(Effect::Commit { token: None, changes });
             }
             self.next_sweep = Some(now + SWEEP_EVERY);
@@ -388,7 +385,7 @@ impl Registrar {
 
     /// The answer (or the lack of one) to a keep-alive OPTIONS: any response proves the device
     /// is there; `options_ping_failures` misses in a row remove the binding.
-    pub fn handle_ping_result(&mut self, unix_now: u64, aor: &str, contact: &str, answered: bool) {
+    pub fn handle_ping_result(&mut self, aor: &str, contact: &str, answered: bool) {
         let key = (aor.to_owned(), contact.to_owned());
         let Some(state) = self.pings.get_mut(&key) else { return };
         state.outstanding = false;
@@ -406,7 +403,7 @@ impl Registrar {
         }
         if let Some(change) = self.table.remove(aor, contact) {
             tracing::info!(aor, contact, "binding removed: keep-alive unanswered");
-            let bindings = self.table.current(aor, unix_now);
+            let bindings = self.table.shared(aor);
             self.effects.push_back(Effect::Location { aor: aor.to_owned(), bindings });
             self.effects.push_back(Effect::Commit { token: None, changes: vec![change] });
         }

@@ -31,6 +31,9 @@ const BINDINGS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("bindings")
 /// single larger job makes a larger transaction.
 pub const MAX_BATCH_CHANGES: usize = 4096;
 
+/// redb's page cache for the location store.
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 /// How long the writer waits for more changes after the first before it commits.
 pub const COMMIT_WINDOW: std::time::Duration = std::time::Duration::from_millis(1);
 
@@ -115,7 +118,9 @@ impl LocationStore {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(FILE_NAME);
         let existed = path.try_exists()?;
-        let db = Database::create(&path).map_err(db_error)?;
+        // redb caches up to 1 GiB by default; this store is written and read back only at start,
+        // so a small cache does the same job without holding every page in memory.
+        let db = redb::Builder::new().set_cache_size(CACHE_BYTES).create(&path).map_err(db_error)?;
         if !existed {
             // The file's own fsyncs do not make its directory entry durable.
             File::open(dir)?.sync_all()?;
