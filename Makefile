@@ -3,11 +3,11 @@
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 
-.PHONY: test deps build unit conformance run bench fuzz clippy
+.PHONY: test deps build unit conformance bench-smoke run bench fuzz clippy
 
 ## Everything a clean clone needs, then every test: unit, integration (real binary on loopback),
 ## torture corpus over UDP and TCP, SIPp conformance.
-test: deps build unit conformance
+test: deps build unit conformance bench-smoke
 
 ## SIPp (Debian package sip-tester) for the conformance runner; baresip (baresip-core), a real
 ## UA that tests/tests/registrar.rs registers with Ringway.
@@ -23,6 +23,11 @@ unit: build
 
 conformance: build
 	$(CARGO) run --quiet -p ringway-conformance
+
+## The load benchmark's harness on a few hundred calls, so that it cannot rot (the full run is
+## `conformance/bench/run`, a benchmark, not a test).
+bench-smoke:
+	conformance/bench/run --smoke --json $${TMPDIR:-/tmp}/ringway-bench-smoke.json
 
 ## The daemon on its embedded default config (UDP and TCP on 127.0.0.1:5060).
 run:
