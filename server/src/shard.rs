@@ -41,6 +41,9 @@ pub struct Shard {
     links: Links,
     /// Keep-alive OPTIONS in flight: the binding each one checks.
     pings: std::collections::HashMap<ClientTransactionId, (String, String)>,
+    /// The last stateless challenges by request identity, oldest first.
+    recent_challenges: std::collections::HashMap<String, (u16, bytes::Bytes)>,
+    recent_order: std::collections::VecDeque<String>,
     /// The layer's cumulative counters at the last export to metrics.
     exported: Stats,
 }
@@ -74,6 +77,8 @@ impl Shard {
             minter: Minter::new(id, seed),
             links,
             pings: std::collections::HashMap::new(),
+            recent_challenges: std::collections::HashMap::new(),
+            recent_order: std::collections::VecDeque::new(),
             exported: Stats::default(),
         }
     }
@@ -123,12 +128,45 @@ impl Shard {
     fn handle(&mut self, now: Instant, input: ShardInput) {
         match input {
             ShardInput::Request { request, source, reply_to } => {
+                if let Some((status, bytes)) = self.stateless_challenge(now, &request, source) {
+                    self.links.metrics.response_out(status);
+                    self.links.hub.send(reply_to, bytes);
+                    return;
+                }
                 self.transactions.handle_request(now, request, source, reply_to)
             }
             ShardInput::Response { response, source } => self.transactions.handle_response(now, response, source),
             ShardInput::TransportError(flow) => self.transactions.handle_transport_error(now, flow),
             ShardInput::CommitDone { token, result } => self.registrar.handle_commit_done(now, unix_now(), token, result),
         }
+    }
+
+    /// A stranger's first REGISTER or INVITE gets its challenge without a transaction, once it
+    /// has passed the checks every request passes. A retransmission of it within the last
+    /// [`RECENT_CHALLENGES`] challenges gets the very same bytes (same nonce), as a transaction
+    /// would have sent; beyond that, a fresh challenge, which is just as good to the client.
+    fn stateless_challenge(&mut self, now: Instant, request: &Request, source: crate::sip::Flow) -> Option<(u16, bytes::Bytes)> {
+        if matches!(request.method, Method::Ack | Method::Cancel) {
+            return None;
+        }
+        let key = challenge_key(request)?;
+        if let Some(bytes) = self.recent_challenges.get(&key) {
+            return Some((bytes.0, bytes.1.clone()));
+        }
+        let challenge = self.registrar.stateless_challenge(now, request, source)?;
+        // A request the core refuses anyway gets that refusal, statefully.
+        if self.endpoint.precheck(request, "").is_some() {
+            return None;
+        }
+        let entry = (challenge.status.as_u16(), challenge.to_bytes());
+        if self.recent_order.len() >= RECENT_CHALLENGES
+            && let Some(old) = self.recent_order.pop_front()
+        {
+            self.recent_challenges.remove(&old);
+        }
+        self.recent_order.push_back(key.clone());
+        self.recent_challenges.insert(key, entry.clone());
+        Some(entry)
     }
 
     /// Runs the TU on every event and sends every transmit until the core is quiet.
@@ -278,6 +316,16 @@ impl Shard {
         metrics.transactions_add(current(&now) - current(was));
         self.exported = now;
     }
+}
+
+/// Stateless challenges remembered for retransmissions, per shard (a few hundred KB at most).
+const RECENT_CHALLENGES: usize = 1024;
+
+/// What identifies a request's retransmissions: top Via branch and sent-by, Call-ID, CSeq.
+fn challenge_key(request: &Request) -> Option<String> {
+    let via = request.headers.top_via().ok()?;
+    let cseq = request.headers.cseq().ok()?;
+    Some(format!("{}|{}|{:?}|{}|{}", via.branch().unwrap_or(""), via.host, via.port, request.headers.call_id().ok()?, cseq.seq))
 }
 
 /// Seconds since the Unix epoch: binding expiry survives restarts, so it is wall-clock time.

@@ -226,6 +226,29 @@ impl Registrar {
         format!("sip:{username}@{realm}")
     }
 
+    /// The challenge for a request that carries no credentials at all, answered without a server
+    /// transaction (as Kamailio's `www_challenge` over `sl` does): a stranger's first request
+    /// costs no state, and a retransmission simply gets a fresh challenge. `None` when the
+    /// request needs the stateful path: it has credentials, comes from a trusted peer, is not
+    /// challenged, is inside a dialog, or its source gets the detailed answers.
+    pub fn stateless_challenge(&mut self, now: Instant, request: &Request, source: Flow) -> Option<Response> {
+        let header = match request.method {
+            Method::Register => HeaderName::Authorization,
+            _ if self.auth.challenge_methods.iter().any(|m| m == request.method.as_str()) => HeaderName::ProxyAuthorization,
+            _ => return None,
+        };
+        if request.headers.get(&header).is_some()
+            || self.directory.trusted_peer(source.remote.ip()).is_some()
+            || self.auth.detailed_errors_networks.iter().any(|n| n.contains(&source.remote.ip()))
+            || request.headers.to_addr().ok().and_then(|to| to.tag()).is_some()
+        {
+            return None;
+        }
+        let realm = self.settings.realm.clone();
+        let tag = crate::sip::ident::tag_for_request(&request.headers);
+        Some(self.challenge(now, request, &realm, false, &tag))
+    }
+
     /// Authenticates a request that is not a REGISTER: trusted peers and methods not challenged
     /// pass; accounts prove their password (RFC 3261 §22.3, 407 challenges).
     pub fn authenticate(&mut self, now: Instant, request: &Request, source: Flow, tag: &str) -> Authentication {
