@@ -7,7 +7,7 @@
 
 use crate::metrics::Metrics;
 use crate::registrar::bindings::SharedBindings;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::hash::BuildHasher;
 use std::sync::{Arc, RwLock};
 

@@ -7,7 +7,7 @@
 use crate::config::RegistrarSettings;
 use crate::sip::message::{Contact, HeaderName, Headers, ParseError};
 use crate::store::{Binding, Change};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 /// Why a REGISTER cannot be carried out, with the answer it deserves.

@@ -51,7 +51,10 @@ use bytes::Bytes;
 use client::ClientTransaction;
 use key::{ClientKey, ServerKey};
 use server::ServerTransaction;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+// foldhash: several times cheaper than SipHash on the branch keys of every message, and seeded
+// per process, so a peer cannot aim collisions at a shard.
+use foldhash::{HashMap, HashMapExt};
 use std::time::Instant;
 use timer::{Entry, Owner, TimerQueue};
 
