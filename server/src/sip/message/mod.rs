@@ -9,7 +9,7 @@
 //!   received bytes.
 //! - [`validate`]: the checks a request or response must pass before the transaction layer sees
 //!   it; each failure names its fault for the 400 reason phrase.
-//! - [`write`]: serialization; every header Ringway has no typed use for is written back
+//! - [`write`](mod@write): serialization; every header Ringway has no typed use for is written back
 //!   byte-exact, so a message can be proxied with only its Via and Route lists changed.
 //!
 //! It deliberately does not interpret bodies (SDP lives with media) nor unescape `%HH` sequences.
