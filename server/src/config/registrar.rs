@@ -260,13 +260,14 @@ pub(super) fn validate_security(t: SecurityTable) -> Result<SecuritySettings, Lo
 
 pub(super) fn validate_accounts(list: Vec<AccountTable>, registrar: &RegistrarSettings) -> Result<Vec<Account>, Located> {
     let mut accounts: Vec<Account> = Vec::with_capacity(list.len());
+    let mut seen = std::collections::HashSet::with_capacity(list.len());
     for a in list {
         non_empty(&a.username, "accounts.username")?;
         let username = a.username.get_ref().clone();
         if username.contains(|c: char| c.is_whitespace() || c == '@' || c == ':' || c == '"') {
             return Err(at(&a.username, Problem::Unknown { what: "username (no spaces, '@', ':' or quotes)", value: username }));
         }
-        if accounts.iter().any(|b| b.username == username) {
+        if !seen.insert(username.clone()) {
             return Err(at(&a.username, Problem::DuplicateAccount { username }));
         }
         for (ha1, len, key) in [(&a.ha1_md5, 32, "accounts.ha1_md5"), (&a.ha1_sha256, 64, "accounts.ha1_sha256")] {
