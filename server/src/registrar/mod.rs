@@ -385,8 +385,9 @@ impl Registrar {
             }
             self.next_sweep = Some(now + SWEEP_EVERY);
             self.schedule_pings(now);
+            // Nonce-count state is swept with the bindings, once a second, not on every timer.
+            self.digest.sweep(now);
         }
-        self.digest.sweep(now);
     }
 
     /// RFC 3261 has no keep-alive for UDP bindings; like Kamailio's nathelper, Ringway sends
@@ -436,7 +437,8 @@ impl Registrar {
     /// The next instant [`Registrar::handle_timeout`] has work.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let commit = self.in_flight.values().filter(|f| !f.answered).map(|f| f.deadline).min();
-        let sweep = if self.table.is_empty() { None } else { self.next_sweep };
+        // Bindings to expire, or nonce-count state to forget: both swept once a second.
+        let sweep = self.next_sweep;
         [commit, sweep].into_iter().flatten().min()
     }
 
