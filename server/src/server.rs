@@ -136,6 +136,11 @@ pub async fn run_with(
     let (store, loaded) = LocationStore::open(&settings.data_dir)
         .map_err(|source| StartError::Store { path: settings.data_dir.clone(), source })?;
 
+    // Dropping `stop_tx` resolves every `stopped(..)` future at once.
+    let (stop_tx, stop_rx) = watch::channel(());
+    // Shards, accounts (HA1s computed once) and loaded bindings are in place before `ready`:
+    // a launcher that sends at once must not meet a server still setting up.
+    let sip_tasks = start_sip(&settings, sip, &bound, metrics.clone(), store.clone(), loaded, &stop_rx);
     ready(&bound);
     info!(
         http = %bound.http.map_or_else(|| "disabled".to_owned(), |addr| addr.to_string()),
@@ -144,14 +149,11 @@ pub async fn run_with(
         "ringway ready"
     );
 
-    // Dropping `stop_tx` resolves every `stopped(..)` future at once.
-    let (stop_tx, stop_rx) = watch::channel(());
     let http_task = async {
         if let Some(listener) = http_listener {
             http::serve(listener, metrics.clone(), stopped(&stop_rx)).await;
         }
     };
-    let sip_tasks = start_sip(&settings, sip, &bound, metrics.clone(), store.clone(), loaded, &stop_rx);
     let trigger = async move {
         shutdown.await;
         drop(stop_tx);
