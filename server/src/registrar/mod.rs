@@ -606,6 +606,94 @@ pub fn http_date(unix: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Settings;
+    use crate::sip::Transport;
+    use crate::sip::ident::ShardId;
+    use crate::sip::message::{Message, parse_datagram};
+
+    /// A registrar whose only account is a trusted peer's (no digest needed).
+    fn registrar() -> Registrar {
+        let settings = Settings::from_toml(
+            "[[accounts]]\nusername = \"1001\"\npassword = \"x\"\n[[trusted]]\nname = \"lab\"\nnetworks = [\"192.0.2.0/24\"]\naccount = \"1001\"\n",
+            "test.toml",
+        )
+        .unwrap();
+        let directory = Arc::new(Directory::new(&settings.accounts, &settings.trusted));
+        #[allow(clippy::disallowed_methods)] // the fake clock's origin
+        let origin = Instant::now();
+        let digest = Digest::new(Registrar::digest_config(&settings.auth), [7; 32], origin, ShardId(0));
+        Registrar::new(settings.registrar, settings.auth, directory, digest)
+    }
+
+    fn register() -> Request {
+        let text = "REGISTER sip:192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKdb\r\nFrom: <sip:1001@r>;tag=1\r\nTo: <sip:1001@r>\r\nCall-ID: db\r\nCSeq: 1 REGISTER\r\nContact: <sip:1001@192.0.2.9>\r\nContent-Length: 0\r\n\r\n";
+        match parse_datagram(bytes::Bytes::from(text)).unwrap() {
+            Message::Request(r) => r,
+            Message::Response(_) => unreachable!(),
+        }
+    }
+
+    fn flow() -> Flow {
+        Flow { transport: Transport::Udp, local: "192.0.2.1:5060".parse().unwrap(), remote: "192.0.2.9:5060".parse().unwrap() }
+    }
+
+    /// Starts a REGISTER and returns the token of the commit it asked for.
+    fn start(reg: &mut Registrar, now: Instant) -> u64 {
+        reg.handle_register(now, 1_000, ServerTransactionId(1), register(), flow(), "t".into());
+        match reg.poll_effect() {
+            Some(Effect::Commit { token: Some(token), .. }) => token,
+            other => panic!("expected a commit, got {other:?}"),
+        }
+    }
+
+    fn answer(reg: &mut Registrar) -> String {
+        loop {
+            match reg.poll_effect() {
+                Some(Effect::Respond { response, .. }) => {
+                    return format!("{} {}", response.status, String::from_utf8_lossy(&response.reason));
+                }
+                Some(_) => continue,
+                None => panic!("no answer"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_store_commit_answers_500_database_error() {
+        let mut reg = registrar();
+        #[allow(clippy::disallowed_methods)]
+        let now = Instant::now();
+        let token = start(&mut reg, now);
+        reg.handle_commit_done(now, 1_000, token, Err(StoreError::Closed));
+        assert_eq!(answer(&mut reg), "500 Database Error");
+        assert_eq!(reg.bindings(), 0);
+    }
+
+    #[test]
+    fn a_store_slower_than_commit_timeout_answers_480_db_timeout_and_never_hangs() {
+        let mut reg = registrar();
+        #[allow(clippy::disallowed_methods)]
+        let now = Instant::now();
+        let token = start(&mut reg, now);
+        let deadline = reg.poll_timeout().expect("the commit timer");
+        assert_eq!(deadline, now + Duration::from_secs(2));
+        reg.handle_timeout(deadline, 1_002);
+        assert_eq!(answer(&mut reg), "480 DB Timeout");
+        // The late commit still lands: the binding is on disk, so it is served.
+        reg.handle_commit_done(deadline, 1_002, token, Ok(()));
+        assert_eq!(reg.bindings(), 1);
+        assert!(!std::iter::from_fn(|| reg.poll_effect()).any(|e| matches!(e, Effect::Respond { .. })), "answered twice");
+    }
+
+    #[test]
+    fn a_durable_commit_answers_200_listing_the_binding() {
+        let mut reg = registrar();
+        #[allow(clippy::disallowed_methods)]
+        let now = Instant::now();
+        let token = start(&mut reg, now);
+        reg.handle_commit_done(now, 1_000, token, Ok(()));
+        assert_eq!(answer(&mut reg), "200 OK");
+    }
 
     #[test]
     fn date_header_is_rfc1123() {
