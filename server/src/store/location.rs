@@ -247,8 +247,11 @@ fn run_writer(db: Database, receiver: mpsc::Receiver<Message>, shared: Arc<Share
                 // Nothing else queued yet: linger briefly for more (PostgreSQL's commit_delay).
                 // At a few thousand REGISTERs per second this turns one fsync and one wake-up
                 // per binding into one per handful, for at most COMMIT_WINDOW more latency.
-                if next.is_none() && !closing && gathered_since.elapsed() < COMMIT_WINDOW {
-                    next = receiver.recv_timeout(COMMIT_WINDOW - gathered_since.elapsed()).ok();
+                if next.is_none() && !closing {
+                    // checked_sub: the window may run out between two reads of the clock.
+                    if let Some(left) = COMMIT_WINDOW.checked_sub(gathered_since.elapsed()) {
+                        next = receiver.recv_timeout(left).ok();
+                    }
                 }
             }
         }
