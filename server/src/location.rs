@@ -49,14 +49,4 @@ impl LocationView {
         let old = if bindings.is_empty() { stripe.remove(&aor) } else { stripe.insert(aor, bindings) };
         self.metrics.registrations_add(new - old.map_or(0, |o| o.len() as i64));
     }
-
-    /// Bindings in the view.
-    pub fn len(&self) -> usize {
-        self.stripes.iter().map(|s| s.read().unwrap_or_else(|p| p.into_inner()).values().map(|b| b.len()).sum::<usize>()).sum()
-    }
-
-    /// Whether the view holds no binding.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }

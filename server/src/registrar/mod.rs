@@ -36,6 +36,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The 400 for a REGISTER whose To is not a SIP AOR (§10.3 step 5).
+const AOR_NOT_SIP: &str = "Bad Request (the AOR in To must be a SIP URI)";
+
 /// How often expired bindings are swept.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
@@ -267,25 +270,26 @@ impl Registrar {
 
     /// Handles a REGISTER (RFC 3261 §10.3). Answers come out as [`Effect::Respond`].
     pub fn handle_register(&mut self, now: Instant, unix_now: u64, tx: ServerTransactionId, request: Request, source: Flow, tag: String) {
+        // §10.3 step 5: the To URI is the AOR and must be a SIP URI naming the account.
+        let to_user = match request.headers.to_addr() {
+            Ok(to) if matches!(to.uri.scheme, Scheme::Sip | Scheme::Sips) => to.uri.user.filter(|u| !u.is_empty()).map(str::to_owned),
+            _ => None,
+        };
         let trusted = self.directory.trusted_peer(source.remote.ip()).map(|p| p.account.clone());
-        let username = match trusted {
-            Some(Some(account)) => account,
+        let username = match (trusted, &to_user) {
+            (Some(Some(account)), _) => account,
             // A trusted peer acting as no account (an SBC, a proxy registering for its users)
             // may register any AOR: the To user names it.
-            Some(None) => match request.headers.to_addr().ok().and_then(|to| to.uri.user.map(str::to_owned)) {
-                Some(user) if !user.is_empty() => user,
-                _ => return self.respond(tx, &request, StatusCode::BAD_REQUEST, Some("Bad Request (the AOR in To must be a SIP URI)"), &tag),
-            },
-            None => match self.verify(now, &request, source, &tag, HeaderName::Authorization) {
+            (Some(None), Some(user)) => user.clone(),
+            (Some(None), None) => return self.respond(tx, &request, StatusCode::BAD_REQUEST, Some(AOR_NOT_SIP), &tag),
+            (None, _) => match self.verify(now, &request, source, &tag, HeaderName::Authorization) {
                 Ok(username) => username,
                 Err(response) => return self.effects.push_back(Effect::Respond { tx, response: *response }),
             },
         };
-        // §10.3 step 5: the To URI is the AOR and must be a SIP URI naming the account.
-        let to_user = match request.headers.to_addr() {
-            Ok(to) if matches!(to.uri.scheme, Scheme::Sip | Scheme::Sips) => to.uri.user.map(str::to_owned),
-            _ => return self.respond(tx, &request, StatusCode::BAD_REQUEST, Some("Bad Request (the AOR in To must be a SIP URI)"), &tag),
-        };
+        if request.headers.to_addr().is_ok_and(|to| !matches!(to.uri.scheme, Scheme::Sip | Scheme::Sips)) {
+            return self.respond(tx, &request, StatusCode::BAD_REQUEST, Some(AOR_NOT_SIP), &tag);
+        }
         if to_user.as_deref() != Some(username.as_str()) {
             return self.respond(tx, &request, StatusCode::FORBIDDEN, None, &tag);
         }
