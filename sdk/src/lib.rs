@@ -8,6 +8,9 @@
 //! bindings join it as the routing and plugin work lands; they live here so that there is one
 //! source for the server, the built-in router, plugins and the `ringway explain` command.
 
+pub mod catalog;
 pub mod status;
+
+pub use catalog::StatusLine;
 
 pub use status::StatusCode;

@@ -126,6 +126,15 @@ impl StatusCode {
         if code >= 100 && code <= 699 { Ok(StatusCode(code)) } else { Err(InvalidStatusCode(code)) }
     }
 
+    /// A code known at compile time to be in range; out of range fails the build (const
+    /// evaluation panics), so catalog constants cannot hold a bad code.
+    pub const fn from_u16_const(code: u16) -> Self {
+        match Self::new(code) {
+            Ok(c) => c,
+            Err(_) => panic!("status code outside 100-699"),
+        }
+    }
+
     /// The number, e.g. `480`.
     pub const fn as_u16(self) -> u16 {
         self.0
