@@ -110,6 +110,8 @@ pub struct Metrics {
     banned_sources: AtomicI64,
     auth_failures: AtomicU64,
     registrations: AtomicI64,
+    calls_ended: [AtomicU64; STATUS_SLOTS],
+    calls_active: AtomicI64,
     bytes_in: AtomicU64,
     bytes_out: AtomicU64,
 }
@@ -141,6 +143,8 @@ impl Metrics {
             banned_sources: AtomicI64::new(0),
             auth_failures: AtomicU64::new(0),
             registrations: AtomicI64::new(0),
+            calls_ended: std::array::from_fn(|_| AtomicU64::new(0)),
+            calls_active: AtomicI64::new(0),
             bytes_in: AtomicU64::new(0),
             bytes_out: AtomicU64::new(0),
         }
@@ -170,6 +174,17 @@ impl Metrics {
     pub fn parse_error(&self, transport: &'static str) {
         let slot = TRANSPORTS.iter().position(|t| *t == transport).unwrap_or(TRANSPORTS.len());
         bump(&self.parse_errors[slot], 1);
+    }
+
+    /// A call started (admitted).
+    pub fn call_started(&self) {
+        self.calls_active.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A call ended; `status` is what the caller got (200 for answered calls).
+    pub fn call_ended(&self, status: u16) {
+        self.calls_active.fetch_sub(1, Ordering::Relaxed);
+        bump(&self.calls_ended[status_slot(status)], 1);
     }
 
     /// A message was dropped without an answer.
@@ -337,6 +352,9 @@ impl Metrics {
         let _ = writeln!(out, "ringway_auth_failures_total {}", load(&self.auth_failures));
         header(&mut out, "ringway_registrations", "gauge", "Registered contacts (bindings).");
         let _ = writeln!(out, "ringway_registrations {}", self.registrations.load(Ordering::Relaxed));
+        header(&mut out, "ringway_calls", "gauge", "Calls in progress.");
+        let _ = writeln!(out, "ringway_calls {}", self.calls_active.load(Ordering::Relaxed));
+        render_statuses(&mut out, "ringway_calls_ended_total", "Calls ended, by the status the caller got.", &self.calls_ended);
         header(&mut out, "ringway_sip_received_bytes_total", "counter", "SIP bytes received.");
         let _ = writeln!(out, "ringway_sip_received_bytes_total {}", load(&self.bytes_in));
         header(&mut out, "ringway_sip_sent_bytes_total", "counter", "SIP bytes sent.");

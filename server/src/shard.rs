@@ -13,6 +13,8 @@
 
 #![allow(clippy::disallowed_methods)] // the shard driver is the shell that owns the clock
 
+use crate::b2bua::{B2bua, CallEvent, Core, Effect as CallEffect, Handled};
+use crate::calls::CallPolicy;
 use crate::location::LocationView;
 use crate::metrics::{DropReason, Metrics};
 use crate::registrar::{Authentication, Effect, Identity, Registrar};
@@ -38,7 +40,12 @@ pub struct Shard {
     endpoint: Endpoint,
     registrar: Registrar,
     minter: Minter,
+    b2bua: B2bua,
     links: Links,
+    /// Gateway health probes in flight: the gateway each one checks.
+    probes: std::collections::HashMap<ClientTransactionId, String>,
+    /// When each gateway is probed next (shard 0 probes for the process).
+    probe_due: Vec<(Instant, String, std::net::SocketAddr, crate::sip::Transport, std::time::Duration)>,
     /// Keep-alive OPTIONS in flight: the binding each one checks.
     pings: std::collections::HashMap<ClientTransactionId, (String, String)>,
     /// The last stateless challenges by request identity, oldest first.
@@ -64,18 +71,35 @@ pub struct Links {
     pub listen: Vec<crate::config::ListenSpec>,
     /// The `User-Agent` of requests Ringway originates.
     pub server_name: String,
+    /// Routing, gateway state and admission, shared by the shards.
+    pub calls: Arc<CallPolicy>,
 }
 
 impl Shard {
     /// A shard with its own transaction layer and registrar.
     pub fn new(id: ShardId, timers: TimerConfig, endpoint: Endpoint, registrar: Registrar, seed: u64, links: Links) -> Self {
+        let settings = crate::b2bua::CallSettings {
+            max_duration: links.calls.limits().max_duration,
+            t1: timers.t1,
+            t2: timers.t2,
+            server_name: links.server_name.clone(),
+        };
+        let now = Instant::now();
+        let probe_due = if id.0 == 0 {
+            links.calls.probes().into_iter().map(|(name, addr, transport, every)| (now, name, addr, transport, every)).collect()
+        } else {
+            Vec::new()
+        };
         Shard {
             id,
             transactions: TransactionLayer::new(timers),
             endpoint,
             registrar,
             minter: Minter::new(id, seed),
+            b2bua: B2bua::new(settings),
             links,
+            probes: std::collections::HashMap::new(),
+            probe_due,
             pings: std::collections::HashMap::new(),
             recent_challenges: std::collections::HashMap::new(),
             recent_order: std::collections::VecDeque::new(),
@@ -93,7 +117,15 @@ impl Shard {
             self.registrar.handle_timeout(Instant::now(), unix_now());
             self.drive(Instant::now());
             loop {
-                let deadline = [self.transactions.poll_timeout(), self.registrar.poll_timeout()].into_iter().flatten().min();
+                let deadline = [
+                    self.transactions.poll_timeout(),
+                    self.registrar.poll_timeout(),
+                    self.b2bua.poll_timeout(),
+                    self.probe_due.iter().map(|p| p.0).min(),
+                ]
+                .into_iter()
+                .flatten()
+                .min();
                 let sleep = async {
                     match deadline {
                         Some(at) => tokio::time::sleep_until(at.into()).await,
@@ -115,6 +147,9 @@ impl Shard {
                         let now = Instant::now();
                         self.transactions.handle_timeout(now);
                         self.registrar.handle_timeout(now, unix_now());
+                        let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
+                        self.b2bua.handle_timeout(now, &mut core);
+                        self.probe_gateways(now);
                         self.drive(now);
                     }
                     () = &mut shutdown => return,
@@ -181,6 +216,10 @@ impl Shard {
                 progressed = true;
                 self.on_registrar_effect(now, effect);
             }
+            while let Some(effect) = self.b2bua.poll_effect() {
+                progressed = true;
+                self.on_call_effect(now, effect);
+            }
             while let Some(transmit) = self.transactions.poll_transmit() {
                 progressed = true;
                 match &transmit.kind {
@@ -211,37 +250,138 @@ impl Shard {
                 }
                 // Requests inside a dialog were authenticated when the dialog was made.
                 let in_dialog = request.headers.to_addr().ok().and_then(|to| to.tag()).is_some();
+                if in_dialog {
+                    let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
+                    if self.b2bua.handle_request(now, &mut core, tx, request.clone(), source) == Handled::Yes {
+                        return;
+                    }
+                }
                 let authentication = if in_dialog {
                     Authentication::Allowed(Identity::Anonymous)
                 } else {
                     self.registrar.authenticate(now, &request, source, &tag)
                 };
                 let response = match authentication {
+                    Authentication::Allowed(identity) if request.method == Method::Invite && !in_dialog => {
+                        return self.new_call(now, tx, request, source, identity);
+                    }
                     Authentication::Allowed(_identity) => self.endpoint.dispatch(&request, &tag),
                     Authentication::Answer(answer) => answer,
                 };
                 debug!(%source, method = %request.method, status = %response.status, "answered");
                 self.respond(now, tx, response);
             }
-            Event::Ack { source, .. } => {
-                // No dialogs yet: an ACK outside a transaction belongs to nobody.
-                debug!(%source, "stray ACK dropped");
-                self.links.metrics.dropped(DropReason::StrayAck);
+            Event::Ack { request, source } => {
+                let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
+                if self.b2bua.handle_ack(now, &mut core, request) == Handled::No {
+                    debug!(%source, "stray ACK dropped");
+                    self.links.metrics.dropped(DropReason::StrayAck);
+                }
             }
-            Event::Cancelled { invite } => debug!(%invite, "CANCEL for an INVITE already answered"),
+            Event::Cancelled { invite } => {
+                let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
+                if self.b2bua.handle_cancelled(now, &mut core, invite) == Handled::No {
+                    debug!(%invite, "CANCEL for an INVITE already answered");
+                }
+            }
             Event::Response { tx, response } => {
-                if response.status.is_final()
-                    && let Some((aor, contact)) = self.pings.remove(&tx)
-                {
+                let is_final = response.status.is_final();
+                let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
+                if self.b2bua.handle_response(now, &mut core, tx, response) == Handled::Yes || !is_final {
+                    return;
+                }
+                if let Some((aor, contact)) = self.pings.remove(&tx) {
                     self.registrar.handle_ping_result(&aor, &contact, true);
+                }
+                if let Some(gateway) = self.probes.remove(&tx) {
+                    self.links.calls.probe_result(&gateway, true);
                 }
             }
             Event::Timeout { tx } | Event::TransportError { tx } => {
+                let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
+                if self.b2bua.handle_failure(now, &mut core, tx) == Handled::Yes {
+                    return;
+                }
                 if let Some((aor, contact)) = self.pings.remove(&tx) {
                     self.registrar.handle_ping_result(&aor, &contact, false);
                 }
+                if let Some(gateway) = self.probes.remove(&tx) {
+                    self.links.calls.probe_result(&gateway, false);
+                }
             }
-            Event::ServerTerminated { .. } | Event::ClientTerminated { .. } => {}
+            Event::ServerTerminated { tx } => self.b2bua.handle_server_terminated(tx),
+            Event::ClientTerminated { tx } => self.b2bua.handle_client_terminated(tx),
+        }
+    }
+
+    /// An authenticated INVITE outside a dialog: admission control, then the B2BUA.
+    fn new_call(&mut self, now: Instant, tx: crate::sip::transaction::ServerTransactionId, request: Request, source: crate::sip::Flow, identity: Identity) {
+        let account = match identity {
+            Identity::Account(name) => Some(name),
+            Identity::Trusted { account, .. } => account,
+            Identity::Anonymous => None,
+        };
+        if let Err(refusal) = self.links.calls.admit(now, account.as_deref()) {
+            debug!(%source, %refusal, "call refused");
+            let line = crate::calls::refusal_line(refusal);
+            let mut response = crate::sip::message::Response::to_request(&request.headers, line.code, Some(line.reason));
+            response.headers.push(HeaderName::RetryAfter, self.links.calls.limits().retry_after_secs.max(1).to_string());
+            crate::sip::ident::ensure_to_tag(&mut response, &self.minter.tag());
+            return self.respond(now, tx, response);
+        }
+        self.links.metrics.call_started();
+        let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
+        self.b2bua.handle_invite(now, &mut core, tx, request, source, account);
+    }
+
+    /// Executes what the B2BUA asks: routing decisions, gateway counters, call events.
+    fn on_call_effect(&mut self, now: Instant, effect: CallEffect) {
+        match effect {
+            CallEffect::Route { call, info } => {
+                let registrar = &self.registrar;
+                let seed = self.minter.tag();
+                let seed = seed.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+                let plan = self.links.calls.plan(&info, &self.links.location, &self.links.listen, |user| registrar.aor_of(user), seed);
+                let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
+                self.b2bua.handle_decision(now, &mut core, call, plan);
+            }
+            CallEffect::Occupy { gateway } => self.links.calls.occupy(&gateway),
+            CallEffect::Vacate { gateway } => self.links.calls.vacate(&gateway),
+            CallEffect::Event(event) => {
+                if let CallEvent::Ended { account, status, ref reason, .. } = event {
+                    self.links.calls.release(account.as_deref());
+                    self.links.metrics.call_ended(status);
+                    debug!(status, reason = %reason, "call ended");
+                }
+                tracing::trace!(?event, "call event");
+            }
+        }
+    }
+
+    /// Sends the OPTIONS health probes that are due (RFC 3261 §11; any answer means alive).
+    fn probe_gateways(&mut self, now: Instant) {
+        for i in 0..self.probe_due.len() {
+            if self.probe_due[i].0 > now {
+                continue;
+            }
+            let (_, name, addr, transport, every) = self.probe_due[i].clone();
+            self.probe_due[i].0 = now + every;
+            let Some(flow) = crate::calls::flow_to(&self.links.listen, transport, addr) else { continue };
+            let uri = format!("sip:{addr}");
+            let mut request = Request::new(Method::Options, uri.clone());
+            request.headers.push(
+                HeaderName::Via,
+                format!("SIP/2.0/{} {};branch={};rport", transport.via_name(), flow.local, self.minter.branch()),
+            );
+            request.headers.push(HeaderName::MaxForwards, "70");
+            request.headers.push(HeaderName::From, format!("<sip:ringway@{}>;tag={}", flow.local, self.minter.tag()));
+            request.headers.push(HeaderName::To, format!("<{uri}>"));
+            request.headers.push(HeaderName::CallId, self.minter.call_id());
+            request.headers.push(HeaderName::CSeq, "1 OPTIONS");
+            request.headers.push(HeaderName::UserAgent, self.links.server_name.clone());
+            if let Ok(tx) = self.transactions.send_request(now, request, flow) {
+                self.probes.insert(tx, name);
+            }
         }
     }
 

@@ -539,6 +539,44 @@ thread_local! {
     static HASHES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
+/// The client side (RFC 7616 §3.4, RFC 3261 §22.4): credentials answering `challenge` for a
+/// request with `method` and `uri`, as an Authorization / Proxy-Authorization value. `cnonce`
+/// must differ per request (the caller mints it). `None` when the challenge is not Digest, names
+/// an algorithm Ringway does not speak, or lacks realm or nonce.
+pub fn authorize(challenge: &crate::sip::message::AuthValue<'_>, method: &str, uri: &str, username: &str, password: &str, cnonce: &str) -> Option<String> {
+    if !challenge.is_digest() {
+        return None;
+    }
+    let alg = match challenge.param("algorithm") {
+        None => Algorithm::Md5,
+        Some(a) if a.eq_ignore_ascii_case("MD5") => Algorithm::Md5,
+        Some(a) if a.eq_ignore_ascii_case("SHA-256") => Algorithm::Sha256,
+        Some(_) => return None,
+    };
+    let realm = challenge.param("realm")?;
+    let nonce = challenge.param("nonce")?;
+    let qop_auth = challenge.param("qop").is_some_and(|q| q.split(',').any(|q| q.trim().eq_ignore_ascii_case("auth")));
+    let ha1 = hex(&hash(alg, &[username.as_bytes(), b":", realm.as_bytes(), b":", password.as_bytes()]));
+    let ha2 = hex(&hash(alg, &[method.as_bytes(), b":", uri.as_bytes()]));
+    let nc = "00000001";
+    let response = if qop_auth {
+        hex(&hash(alg, &[ha1.as_bytes(), b":", nonce.as_bytes(), b":", nc.as_bytes(), b":", cnonce.as_bytes(), b":auth:", ha2.as_bytes()]))
+    } else {
+        hex(&hash(alg, &[ha1.as_bytes(), b":", nonce.as_bytes(), b":", ha2.as_bytes()]))
+    };
+    let mut value = format!(
+        "Digest username=\"{username}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{uri}\", response=\"{response}\", algorithm={}",
+        alg.as_str()
+    );
+    if let Some(opaque) = challenge.param("opaque") {
+        value.push_str(&format!(", opaque=\"{opaque}\""));
+    }
+    if qop_auth {
+        value.push_str(&format!(", qop=auth, nc={nc}, cnonce=\"{cnonce}\""));
+    }
+    Some(value)
+}
+
 /// H(concatenation of `parts`).
 fn hash(alg: Algorithm, parts: &[&[u8]]) -> Vec<u8> {
     #[cfg(test)]

@@ -1,0 +1,231 @@
+//! The state of one call: the A-leg Ringway answers, the B-leg attempts it makes, and the values
+//! routing hands it ([`Target`], [`Plan`]).
+
+use super::dialog::Dialog;
+use crate::sip::Flow;
+use crate::sip::message::{Request, Response};
+use crate::sip::transaction::{ClientTransactionId, ServerTransactionId};
+use bytes::Bytes;
+use ringway_sdk::StatusLine;
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// Identifies a call within one shard's [`B2bua`](super::B2bua).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallKey(pub u64);
+
+impl std::fmt::Display for CallKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "call-{}", self.0)
+    }
+}
+
+/// Which outcomes of an attempt move on to the next target (DESIGN.md: default timeout, 408,
+/// 500, 502, 503, 504; never 486, 600, 603, 404, 484).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failover {
+    /// No final answer in time (Timer B, ring timeout before any ringing, transport failure).
+    pub on_timeout: bool,
+    /// Final statuses that fail over.
+    pub statuses: Vec<u16>,
+}
+
+impl Default for Failover {
+    fn default() -> Self {
+        Failover { on_timeout: true, statuses: vec![408, 500, 502, 503, 504] }
+    }
+}
+
+impl Failover {
+    /// Never fail over (forks to registered users: each binding is tried once, in parallel).
+    pub fn never() -> Self {
+        Failover { on_timeout: false, statuses: Vec::new() }
+    }
+}
+
+/// Header policy for a B-leg INVITE (per account and gateway).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderPolicy {
+    /// The From user to present instead of the caller's.
+    pub caller_id: Option<String>,
+    /// A `P-Asserted-Identity` URI to add.
+    pub pai: Option<String>,
+    /// Withhold the caller: `Privacy: id` and an anonymous From (RFC 3323, RFC 3325).
+    pub privacy: bool,
+    /// Header names never copied from the A-leg (case-insensitive).
+    pub strip: Vec<String>,
+    /// When not empty, only these non-core header names are copied.
+    pub pass: Vec<String>,
+}
+
+/// One place a call may go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The Request-URI of the B-leg INVITE.
+    pub uri: String,
+    /// Where the INVITE is sent.
+    pub flow: Flow,
+    /// The gateway, for gateway targets (counted against its limit, `None` for registered users).
+    pub gateway: Option<String>,
+    /// Permitted codecs in preference order; empty = whatever was offered.
+    pub codecs: Vec<String>,
+    /// CANCEL the attempt when no answer came within this long.
+    pub ring_timeout: Option<Duration>,
+    /// What moves on to the next target.
+    pub failover: Failover,
+    /// Header edits for this target.
+    pub headers: HeaderPolicy,
+    /// Credentials for the gateway's 401/407 challenges: username, password.
+    pub credentials: Option<(String, String)>,
+    /// The dialed number after normalisation, for events (CDR, billing).
+    pub number: Option<String>,
+}
+
+/// What routing decided for a call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Try these one after another (gateway failover).
+    Sequential(Vec<Target>),
+    /// Ring all at once; the first 2xx wins and the rest are cancelled (registered contacts).
+    Parallel(Vec<Target>),
+    /// Answer the caller with this line.
+    Reject(StatusLine),
+}
+
+/// How an attempt ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// Answered.
+    Answered,
+    /// A final non-2xx with this status and reason phrase.
+    Failed {
+        /// Status code.
+        status: u16,
+        /// Reason phrase as received.
+        reason: Bytes,
+        /// The response's Reason header, if any (RFC 3326).
+        reason_header: Option<Bytes>,
+    },
+    /// No final answer in time, or the transport failed.
+    Timeout,
+    /// Ringing until the ring timeout.
+    NoAnswer,
+    /// Cancelled because the caller hung up or another branch answered.
+    Cancelled,
+    /// Not sent: the target permits none of the offered codecs.
+    CodecRefused,
+}
+
+/// One B-leg attempt.
+#[derive(Debug)]
+pub(super) struct Leg {
+    pub target: Target,
+    /// The INVITE as sent (for CANCEL, auth retries and the ACK).
+    pub invite: Request,
+    pub tx: Option<ClientTransactionId>,
+    /// The confirmed dialog once a 2xx arrived.
+    pub dialog: Option<Dialog>,
+    /// The ACK sent for the 2xx, repeated for each 2xx retransmission.
+    pub ack: Option<Request>,
+    pub ringing: bool,
+    pub ring_timed_out: bool,
+    pub cancelling: bool,
+    pub auth_tried: bool,
+    pub outcome: Option<AttemptOutcome>,
+    pub started: Instant,
+}
+
+impl Leg {
+    pub fn pending(&self) -> bool {
+        self.outcome.is_none()
+    }
+}
+
+/// A 2xx Ringway sent as UAS and repeats until the ACK (RFC 3261 §13.3.1.4).
+#[derive(Debug)]
+pub(super) struct Unacked {
+    pub tx: ServerTransactionId,
+    pub response: Response,
+    pub interval: Duration,
+    pub next_at: Instant,
+    pub give_up_at: Instant,
+    /// The ACK of the initial INVITE completes the call setup (late offer answer goes to B).
+    pub initial: bool,
+}
+
+/// One side of an established call.
+#[derive(Debug)]
+pub(super) struct Side {
+    pub dialog: Dialog,
+    pub unacked: Option<Unacked>,
+    /// A re-INVITE from or to this side is in progress (glare → 491, RFC 3261 §14.1–2).
+    pub invite_pending: bool,
+}
+
+/// Where a call is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Waiting for routing's decision.
+    Routing,
+    /// Attempts in progress.
+    Proceeding,
+    /// The caller has its final answer (2xx or failure); legs may still be winding down.
+    Answered,
+    /// Hung up; waiting only for pending attempts to finish before the state goes.
+    Ended,
+}
+
+/// A call: the caller's INVITE and everything it started.
+#[derive(Debug)]
+pub(super) struct Call {
+    pub key: CallKey,
+    pub phase: Phase,
+    /// The caller's INVITE server transaction and the request.
+    pub a_tx: ServerTransactionId,
+    pub a_invite: Request,
+    pub a_flow: Flow,
+    /// Ringway's tag toward the caller (To of every response).
+    pub a_tag: String,
+    /// The offer as it arrived (empty = late offer).
+    pub offer: Bytes,
+    /// Set once the caller's dialog exists (the 2xx was sent).
+    pub a: Option<Side>,
+    /// The answered B-leg's side.
+    pub b: Option<Side>,
+    /// Attempts in order; the winner's index when answered.
+    pub legs: Vec<Leg>,
+    pub winner: Option<usize>,
+    /// Targets not tried yet (sequential plans).
+    pub queue: VecDeque<Target>,
+    pub parallel: bool,
+    /// The caller's account, for limits and events.
+    pub account: Option<String>,
+    /// The ACK toward B waits for the caller's ACK (late offer: the answer is in it).
+    pub b_ack_waits: bool,
+    pub answered_at: Option<Instant>,
+    /// The caller cancelled or hung up before the answer.
+    pub cancelled: bool,
+    /// The status line the caller got, once it has one.
+    pub final_status: Option<(u16, String)>,
+    /// In-dialog requests relayed to the other side, by the origin's server transaction.
+    pub relays: std::collections::HashMap<ServerTransactionId, Request>,
+}
+
+impl Leg {
+    /// An attempt toward `target` with `invite`, already over when `outcome` is given.
+    pub fn new(target: Target, invite: Request, started: Instant, outcome: Option<AttemptOutcome>) -> Leg {
+        Leg {
+            target,
+            invite,
+            tx: None,
+            dialog: None,
+            ack: None,
+            ringing: false,
+            ring_timed_out: false,
+            cancelling: false,
+            auth_tried: false,
+            outcome,
+            started,
+        }
+    }
+}

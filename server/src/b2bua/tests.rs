@@ -1,0 +1,512 @@
+//! Scenario tests of the call engine with a fake clock and a fake network: the caller and the
+//! gateway are scripts that read what Ringway sent and answer with hand-written messages.
+
+use super::*;
+use crate::sip::Transport;
+use crate::sip::ident::ShardId;
+use crate::sip::message::{Message, parse_datagram};
+use crate::sip::transaction::{Event, TimerConfig};
+use bytes::Bytes;
+
+const T1: Duration = Duration::from_millis(500);
+
+fn flow(remote: u16) -> Flow {
+    Flow { transport: Transport::Udp, local: "127.0.0.1:5060".parse().unwrap(), remote: format!("127.0.0.1:{remote}").parse().unwrap() }
+}
+
+const CALLER: u16 = 5061;
+const GW1: u16 = 5070;
+const GW2: u16 = 5071;
+
+/// Ringway's call engine, its transaction layer, and what it sent, per destination port.
+struct Rig {
+    now: Instant,
+    transactions: TransactionLayer,
+    minter: Minter,
+    b2bua: B2bua,
+    sent: Vec<(u16, Message)>,
+    events: Vec<CallEvent>,
+    routes: Vec<CallKey>,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let settings = CallSettings { max_duration: Some(Duration::from_secs(3600)), t1: T1, t2: Duration::from_secs(4), server_name: "Ringway".into() };
+        Rig {
+            now: Instant::now(),
+            transactions: TransactionLayer::new(TimerConfig::default()),
+            minter: Minter::new(ShardId(0), 7),
+            b2bua: B2bua::new(settings),
+            sent: Vec::new(),
+            events: Vec::new(),
+            routes: Vec::new(),
+        }
+    }
+
+    fn core(&mut self) -> (Core<'_>, &mut B2bua) {
+        (Core { transactions: &mut self.transactions, minter: &mut self.minter }, &mut self.b2bua)
+    }
+
+    /// Runs the layer's events through the engine and collects transmits and effects.
+    fn pump(&mut self) {
+        loop {
+            let mut progressed = false;
+            while let Some(event) = self.transactions.poll_event() {
+                progressed = true;
+                let now = self.now;
+                let (mut core, b2bua) = self.core();
+                match event {
+                    Event::Request { tx, request, source } => {
+                        if request.headers.to_addr().unwrap().tag().is_some() {
+                            assert_eq!(b2bua.handle_request(now, &mut core, tx, request, source), Handled::Yes);
+                        } else {
+                            b2bua.handle_invite(now, &mut core, tx, request, source, Some("1001".into()));
+                        }
+                    }
+                    Event::Ack { request, .. } => {
+                        b2bua.handle_ack(now, &mut core, request);
+                    }
+                    Event::Cancelled { invite } => {
+                        b2bua.handle_cancelled(now, &mut core, invite);
+                    }
+                    Event::Response { tx, response } => {
+                        b2bua.handle_response(now, &mut core, tx, response);
+                    }
+                    Event::Timeout { tx } | Event::TransportError { tx } => {
+                        b2bua.handle_failure(now, &mut core, tx);
+                    }
+                    Event::ServerTerminated { tx } => b2bua.handle_server_terminated(tx),
+                    Event::ClientTerminated { tx } => b2bua.handle_client_terminated(tx),
+                }
+            }
+            while let Some(effect) = self.b2bua.poll_effect() {
+                progressed = true;
+                match effect {
+                    Effect::Route { call, .. } => self.routes.push(call),
+                    Effect::Event(e) => self.events.push(e),
+                    Effect::Occupy { .. } | Effect::Vacate { .. } => {}
+                }
+            }
+            while let Some(t) = self.transactions.poll_transmit() {
+                progressed = true;
+                let message = parse_datagram(t.payload).expect("Ringway sends well-formed messages");
+                self.sent.push((t.flow.remote.port(), message));
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    fn advance(&mut self, by: Duration) {
+        self.now += by;
+        let now = self.now;
+        self.transactions.handle_timeout(now);
+        let (mut core, b2bua) = self.core();
+        b2bua.handle_timeout(now, &mut core);
+        self.pump();
+    }
+
+    fn deliver(&mut self, from: u16, text: &str) {
+        let now = self.now;
+        match parse_datagram(Bytes::from(text.replace('\n', "\r\n"))).expect("test message parses") {
+            Message::Request(r) => self.transactions.handle_request(now, r, flow(from), flow(from)),
+            Message::Response(r) => self.transactions.handle_response(now, r, flow(from)),
+        }
+        self.pump();
+    }
+
+    fn decide(&mut self, plan: Plan) {
+        let call = *self.routes.last().expect("a route was asked");
+        let now = self.now;
+        let (mut core, b2bua) = self.core();
+        b2bua.handle_decision(now, &mut core, call, plan);
+        self.pump();
+    }
+
+    /// Takes what was sent to `port` so far.
+    fn take(&mut self, port: u16) -> Vec<Message> {
+        let (mine, rest) = std::mem::take(&mut self.sent).into_iter().partition(|(p, _)| *p == port);
+        self.sent = rest;
+        mine.into_iter().map(|(_, m)| m).collect()
+    }
+
+    fn take_request(&mut self, port: u16, method: Method) -> Request {
+        self.take(port)
+            .into_iter()
+            .find_map(|m| match m {
+                Message::Request(r) if r.method == method => Some(r),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no {method} sent to {port}"))
+    }
+
+    fn statuses(&mut self, port: u16) -> Vec<String> {
+        self.take(port)
+            .into_iter()
+            .filter_map(|m| match m {
+                Message::Response(r) => Some(format!("{} {}", r.status.as_u16(), String::from_utf8_lossy(&r.reason))),
+                Message::Request(_) => None,
+            })
+            .collect()
+    }
+}
+
+fn target(port: u16) -> Target {
+    Target {
+        uri: format!("sip:+74951234567@127.0.0.1:{port}"),
+        flow: flow(port),
+        gateway: Some(format!("gw{port}")),
+        codecs: Vec::new(),
+        ring_timeout: Some(Duration::from_secs(30)),
+        failover: Failover::default(),
+        headers: HeaderPolicy::default(),
+        credentials: None,
+        number: None,
+    }
+}
+
+const SDP: &str = "v=0\no=- 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio 6000 RTP/AVP 0 8\na=rtpmap:0 PCMU/8000\na=rtpmap:8 PCMA/8000\n";
+
+fn invite(cseq: u32) -> String {
+    let sdp = SDP.replace('\n', "\r\n");
+    format!(
+        "INVITE sip:+74951234567@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bKa{cseq}\nMax-Forwards: 70\n\
+         From: \"Agent\" <sip:1001@127.0.0.1>;tag=caller\nTo: <sip:+74951234567@127.0.0.1>\nCall-ID: a-leg\nCSeq: {cseq} INVITE\n\
+         Contact: <sip:1001@127.0.0.1:{CALLER}>\nX-Campaign: 42\nContent-Type: application/sdp\nContent-Length: {}\n\n{sdp}",
+        sdp.len()
+    )
+}
+
+/// A response from a gateway to the request `r`, with `tag` in To.
+fn answer(r: &Request, status: &str, tag: &str, port: u16, body: &str) -> String {
+    let h = &r.headers;
+    let via: Vec<String> = h.get_all(&HeaderName::Via).map(|v| format!("Via: {}\n", String::from_utf8_lossy(v))).collect();
+    let to = String::from_utf8_lossy(h.get(&HeaderName::To).unwrap()).into_owned();
+    let to = if to.contains("tag=") || tag.is_empty() { to } else { format!("{to};tag={tag}") };
+    let body = body.replace('\n', "\r\n");
+    let ctype = if body.is_empty() { String::new() } else { "Content-Type: application/sdp\n".into() };
+    format!(
+        "SIP/2.0 {status}\n{}From: {}\nTo: {to}\nCall-ID: {}\nCSeq: {}\nContact: <sip:gw@127.0.0.1:{port}>\n{ctype}Content-Length: {}\n\n{body}",
+        via.concat(),
+        String::from_utf8_lossy(h.get(&HeaderName::From).unwrap()),
+        String::from_utf8_lossy(h.get(&HeaderName::CallId).unwrap()),
+        String::from_utf8_lossy(h.get(&HeaderName::CSeq).unwrap()),
+        body.len()
+    )
+}
+
+/// An in-dialog request from the gateway, inside the dialog of `invite` answered with `tag`.
+fn from_gateway(invite: &Request, method: &str, cseq: u32, tag: &str) -> String {
+    let h = &invite.headers;
+    let from = String::from_utf8_lossy(h.get(&HeaderName::From).unwrap()).into_owned();
+    let to = String::from_utf8_lossy(h.get(&HeaderName::To).unwrap()).into_owned();
+    format!(
+        "{method} sip:ringway@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{GW1};branch=z9hG4bKg{cseq}{method}\nMax-Forwards: 70\n\
+         From: {to};tag={tag}\nTo: {from}\nCall-ID: {}\nCSeq: {cseq} {method}\nContent-Length: 0\n\n",
+        String::from_utf8_lossy(h.get(&HeaderName::CallId).unwrap())
+    )
+}
+
+/// An in-dialog request from the caller, with Ringway's tag `to_tag`.
+fn from_caller(method: &str, cseq: u32, to_tag: &str, body: &str) -> String {
+    let body = body.replace('\n', "\r\n");
+    let ctype = if body.is_empty() { String::new() } else { "Content-Type: application/sdp\n".into() };
+    format!(
+        "{method} sip:ringway@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bKc{cseq}{method}\nMax-Forwards: 70\n\
+         From: \"Agent\" <sip:1001@127.0.0.1>;tag=caller\nTo: <sip:+74951234567@127.0.0.1>;tag={to_tag}\nCall-ID: a-leg\nCSeq: {cseq} {method}\n\
+         Contact: <sip:1001@127.0.0.1:{CALLER}>\n{ctype}Content-Length: {}\n\n{body}",
+        body.len()
+    )
+}
+
+fn to_tag(m: &Message) -> String {
+    m.headers().to_addr().unwrap().tag().unwrap().to_owned()
+}
+
+/// Drives a call to the answered state; returns the gateway's INVITE and Ringway's tag to A.
+fn answered_call(rig: &mut Rig) -> (Request, String) {
+    rig.deliver(CALLER, &invite(1));
+    rig.decide(Plan::Sequential(vec![target(GW1)]));
+    let b_invite = rig.take_request(GW1, Method::Invite);
+    rig.deliver(GW1, &answer(&b_invite, "180 Ringing", "gw", GW1, ""));
+    rig.deliver(GW1, &answer(&b_invite, "200 OK", "gw", GW1, SDP));
+    let ok = rig.take(CALLER).into_iter().find(|m| matches!(m, Message::Response(r) if r.status.as_u16() == 200)).expect("200 to the caller");
+    let tag = to_tag(&ok);
+    rig.take_request(GW1, Method::Ack);
+    (b_invite, tag)
+}
+
+#[test]
+fn a_basic_call_gets_its_own_b_leg_and_relays_ringing_and_answer_per_rfc3261_section_12() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    assert_eq!(rig.routes.len(), 1, "routing is asked as an effect");
+    rig.decide(Plan::Sequential(vec![target(GW1)]));
+    let b = rig.take_request(GW1, Method::Invite);
+    assert_ne!(b.headers.call_id().unwrap(), "a-leg", "the B-leg has its own Call-ID");
+    assert_eq!(b.headers.cseq().unwrap().seq, 1);
+    assert_eq!(b.headers.from_addr().unwrap().display_text(), Some("Agent"));
+    assert_eq!(b.headers.get(&HeaderName::from_bytes(b"X-Campaign")).map(|v| &v[..]), Some(&b"42"[..]), "end-to-end headers pass");
+    assert_eq!(b.headers.max_forwards().unwrap(), Some(69));
+    assert!(!b.body.is_empty());
+    rig.deliver(GW1, &answer(&b, "180 Ringing", "gw", GW1, ""));
+    rig.deliver(GW1, &answer(&b, "200 OK", "gw", GW1, SDP));
+    let to_caller = rig.statuses(CALLER);
+    assert!(to_caller.contains(&"180 Ringing".to_owned()), "{to_caller:?}");
+    assert!(to_caller.contains(&"200 OK".to_owned()), "{to_caller:?}");
+    let ack = rig.take_request(GW1, Method::Ack);
+    assert_eq!(ack.headers.cseq().unwrap().seq, 1);
+    assert!(rig.events.iter().any(|e| matches!(e, CallEvent::Answered { .. })));
+}
+
+#[test]
+fn the_2xx_to_the_caller_is_repeated_until_its_ack_per_rfc3261_section_13_3_1_4() {
+    let mut rig = Rig::new();
+    let (_, tag) = answered_call(&mut rig);
+    rig.advance(T1);
+    assert_eq!(rig.statuses(CALLER), vec!["200 OK"], "first retransmission at T1");
+    rig.advance(2 * T1);
+    assert_eq!(rig.statuses(CALLER), vec!["200 OK"], "then at 2*T1");
+    rig.deliver(CALLER, &from_caller("ACK", 1, &tag, ""));
+    rig.advance(Duration::from_secs(8));
+    assert!(rig.statuses(CALLER).is_empty(), "the ACK stops it");
+    assert_eq!(rig.b2bua.calls(), 1);
+}
+
+#[test]
+fn a_call_whose_ack_never_comes_is_ended_with_bye_on_both_legs_per_rfc3261_section_13_3_1_4() {
+    let mut rig = Rig::new();
+    answered_call(&mut rig);
+    for _ in 0..80 {
+        rig.advance(T1);
+    }
+    rig.take_request(CALLER, Method::Bye);
+    let bye = rig.take_request(GW1, Method::Bye);
+    assert!(bye.headers.get(&HeaderName::Reason).is_some());
+    assert!(rig.events.iter().any(|e| matches!(e, CallEvent::Ended { by: HangupBy::Ringway, .. })));
+    assert_eq!(rig.b2bua.calls(), 0, "state is gone");
+}
+
+#[test]
+fn cancel_from_the_caller_cancels_the_b_leg_and_the_caller_gets_487_per_rfc3261_section_9() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    rig.decide(Plan::Sequential(vec![target(GW1)]));
+    let b = rig.take_request(GW1, Method::Invite);
+    rig.deliver(GW1, &answer(&b, "180 Ringing", "gw", GW1, ""));
+    rig.take(CALLER);
+    rig.deliver(
+        CALLER,
+        &format!(
+            "CANCEL sip:+74951234567@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bKa1\nMax-Forwards: 70\n\
+             From: \"Agent\" <sip:1001@127.0.0.1>;tag=caller\nTo: <sip:+74951234567@127.0.0.1>\nCall-ID: a-leg\nCSeq: 1 CANCEL\nContent-Length: 0\n\n"
+        ),
+    );
+    let to_caller = rig.statuses(CALLER);
+    assert!(to_caller.contains(&"200 OK".to_owned()) && to_caller.contains(&"487 Request Terminated".to_owned()), "{to_caller:?}");
+    let cancel = rig.take_request(GW1, Method::Cancel);
+    rig.deliver(GW1, &answer(&cancel, "200 OK", "gw", GW1, ""));
+    rig.deliver(GW1, &answer(&b, "487 Request Terminated", "gw", GW1, ""));
+    assert_eq!(rig.b2bua.calls(), 0);
+}
+
+#[test]
+fn a_200_crossing_the_cancel_is_acked_and_hung_up_with_bye_per_rfc3261_section_9_1() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    rig.decide(Plan::Sequential(vec![target(GW1)]));
+    let b = rig.take_request(GW1, Method::Invite);
+    rig.deliver(GW1, &answer(&b, "180 Ringing", "gw", GW1, ""));
+    rig.deliver(
+        CALLER,
+        &format!(
+            "CANCEL sip:+74951234567@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bKa1\nMax-Forwards: 70\n\
+             From: \"Agent\" <sip:1001@127.0.0.1>;tag=caller\nTo: <sip:+74951234567@127.0.0.1>\nCall-ID: a-leg\nCSeq: 1 CANCEL\nContent-Length: 0\n\n"
+        ),
+    );
+    rig.take(GW1);
+    // The gateway answered before it saw the CANCEL.
+    rig.deliver(GW1, &answer(&b, "200 OK", "gw", GW1, SDP));
+    let sent = rig.take(GW1);
+    assert!(sent.iter().any(|m| matches!(m, Message::Request(r) if r.method == Method::Ack)));
+    assert!(sent.iter().any(|m| matches!(m, Message::Request(r) if r.method == Method::Bye)));
+    assert!(!rig.statuses(CALLER).iter().any(|s| s.starts_with("200") && !s.contains("OK") ), "the caller never gets the 2xx");
+}
+
+#[test]
+fn a_503_fails_over_to_the_next_gateway_and_a_486_is_passed_back_with_its_phrase() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    rig.decide(Plan::Sequential(vec![target(GW1), target(GW2)]));
+    let b1 = rig.take_request(GW1, Method::Invite);
+    rig.deliver(GW1, &answer(&b1, "503 Service Unavailable", "g1", GW1, ""));
+    let b2 = rig.take_request(GW2, Method::Invite);
+    assert_ne!(b1.headers.call_id().unwrap(), b2.headers.call_id().unwrap());
+    rig.deliver(GW2, &answer(&b2, "486 Busy Right Now", "g2", GW2, ""));
+    assert!(rig.statuses(CALLER).contains(&"486 Busy Right Now".to_owned()));
+}
+
+#[test]
+fn every_gateway_failing_over_ends_in_403_out_of_look_ahead_retries() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    rig.decide(Plan::Sequential(vec![target(GW1), target(GW2)]));
+    let b1 = rig.take_request(GW1, Method::Invite);
+    rig.deliver(GW1, &answer(&b1, "503 Service Unavailable", "g1", GW1, ""));
+    let b2 = rig.take_request(GW2, Method::Invite);
+    rig.deliver(GW2, &answer(&b2, "500 Server Error", "g2", GW2, ""));
+    assert!(rig.statuses(CALLER).contains(&"403 Out of Look-Ahead Retries".to_owned()));
+    assert_eq!(rig.b2bua.calls(), 0);
+}
+
+#[test]
+fn every_gateway_refusing_the_codecs_ends_in_480_codec_mismatch() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    rig.decide(Plan::Sequential(vec![target(GW1), target(GW2)]));
+    let b1 = rig.take_request(GW1, Method::Invite);
+    rig.deliver(GW1, &answer(&b1, "488 Not Acceptable Here", "g1", GW1, ""));
+    let b2 = rig.take_request(GW2, Method::Invite);
+    rig.deliver(GW2, &answer(&b2, "415 Unsupported Media Type", "g2", GW2, ""));
+    assert!(rig.statuses(CALLER).contains(&"480 Codec Mismatch".to_owned()));
+}
+
+#[test]
+fn a_silent_gateway_is_cancelled_at_the_ring_timeout_and_the_next_one_tried() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    let mut first = target(GW1);
+    first.ring_timeout = Some(Duration::from_secs(2));
+    rig.decide(Plan::Sequential(vec![first, target(GW2)]));
+    let b1 = rig.take_request(GW1, Method::Invite);
+    rig.deliver(GW1, &answer(&b1, "100 Trying", "", GW1, ""));
+    rig.advance(Duration::from_secs(2));
+    let cancel = rig.take_request(GW1, Method::Cancel);
+    rig.deliver(GW1, &answer(&cancel, "200 OK", "g1", GW1, ""));
+    rig.deliver(GW1, &answer(&b1, "487 Request Terminated", "g1", GW1, ""));
+    rig.take_request(GW2, Method::Invite);
+}
+
+#[test]
+fn bye_from_the_callee_ends_the_call_with_bye_to_the_caller() {
+    let mut rig = Rig::new();
+    let (b, tag) = answered_call(&mut rig);
+    rig.deliver(CALLER, &from_caller("ACK", 1, &tag, ""));
+    rig.deliver(GW1, &from_gateway(&b, "BYE", 2, "gw"));
+    assert_eq!(rig.statuses(GW1), vec!["200 OK"]);
+    let bye = rig.take_request(CALLER, Method::Bye);
+    assert_eq!(bye.headers.to_addr().unwrap().tag(), Some("caller"));
+    assert_eq!(bye.headers.from_addr().unwrap().tag(), Some(tag.as_str()));
+    assert!(rig.events.iter().any(|e| matches!(e, CallEvent::Ended { by: HangupBy::Callee, status: 200, .. })));
+    assert_eq!(rig.b2bua.calls(), 0);
+}
+
+#[test]
+fn a_hold_reinvite_crosses_to_the_other_leg_and_its_answer_comes_back_per_rfc3261_section_14() {
+    let mut rig = Rig::new();
+    let (_, tag) = answered_call(&mut rig);
+    rig.deliver(CALLER, &from_caller("ACK", 1, &tag, ""));
+    let hold = SDP.replace("c=IN IP4 127.0.0.1", "c=IN IP4 127.0.0.1\na=sendonly");
+    rig.deliver(CALLER, &from_caller("INVITE", 2, &tag, &hold));
+    let reinvite = rig.take_request(GW1, Method::Invite);
+    assert_eq!(reinvite.headers.cseq().unwrap().seq, 2, "the B dialog's own CSeq");
+    assert!(String::from_utf8_lossy(&reinvite.body).contains("sendonly"));
+    rig.deliver(GW1, &answer(&reinvite, "200 OK", "", GW1, SDP));
+    rig.take_request(GW1, Method::Ack);
+    assert_eq!(rig.statuses(CALLER), vec!["200 OK"]);
+}
+
+#[test]
+fn a_reinvite_while_one_is_pending_gets_491_per_rfc3261_section_14_2() {
+    let mut rig = Rig::new();
+    let (b, tag) = answered_call(&mut rig);
+    rig.deliver(CALLER, &from_caller("ACK", 1, &tag, ""));
+    rig.deliver(CALLER, &from_caller("INVITE", 2, &tag, SDP));
+    rig.take_request(GW1, Method::Invite);
+    // The gateway's own re-INVITE crosses ours (glare).
+    rig.deliver(GW1, &from_gateway(&b, "INVITE", 7, "gw"));
+    assert_eq!(rig.statuses(GW1), vec!["491 Request Pending"]);
+}
+
+#[test]
+fn in_dialog_info_is_relayed_and_answered_end_to_end() {
+    let mut rig = Rig::new();
+    let (_, tag) = answered_call(&mut rig);
+    rig.deliver(CALLER, &from_caller("ACK", 1, &tag, ""));
+    rig.deliver(CALLER, &from_caller("INFO", 2, &tag, ""));
+    let info = rig.take_request(GW1, Method::Info);
+    rig.deliver(GW1, &answer(&info, "200 OK", "", GW1, ""));
+    assert_eq!(rig.statuses(CALLER), vec!["200 OK"]);
+}
+
+#[test]
+fn forked_contacts_ring_in_parallel_and_the_first_2xx_wins_per_rfc3261_section_16_7() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    let mut a = target(GW1);
+    let mut b = target(GW2);
+    a.gateway = None;
+    b.gateway = None;
+    a.failover = Failover::never();
+    b.failover = Failover::never();
+    rig.decide(Plan::Parallel(vec![a, b]));
+    let i1 = rig.take_request(GW1, Method::Invite);
+    let i2 = rig.take_request(GW2, Method::Invite);
+    rig.deliver(GW1, &answer(&i1, "180 Ringing", "p1", GW1, ""));
+    rig.deliver(GW2, &answer(&i2, "180 Ringing", "p2", GW2, ""));
+    rig.deliver(GW2, &answer(&i2, "200 OK", "p2", GW2, SDP));
+    rig.take_request(GW1, Method::Cancel);
+    assert!(rig.statuses(CALLER).contains(&"200 OK".to_owned()));
+}
+
+#[test]
+fn busy_from_every_contact_is_busy_for_the_caller() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    let (mut a, mut b) = (target(GW1), target(GW2));
+    a.gateway = None;
+    b.gateway = None;
+    rig.decide(Plan::Parallel(vec![a, b]));
+    let i1 = rig.take_request(GW1, Method::Invite);
+    let i2 = rig.take_request(GW2, Method::Invite);
+    rig.deliver(GW1, &answer(&i1, "486 Busy Here", "p1", GW1, ""));
+    assert!(rig.statuses(CALLER).is_empty(), "waits for the other branch");
+    rig.deliver(GW2, &answer(&i2, "486 Busy Here", "p2", GW2, ""));
+    assert!(rig.statuses(CALLER).contains(&"486 Busy Here".to_owned()));
+}
+
+#[test]
+fn a_rejecting_plan_answers_with_the_catalog_line_and_ends_the_call() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    rig.decide(Plan::Reject(ringway_sdk::catalog::EMPTY_ROUTE_SET_480));
+    assert!(rig.statuses(CALLER).contains(&"480 Empty Route Set".to_owned()));
+    assert!(rig.events.iter().any(|e| matches!(e, CallEvent::Ended { status: 480, .. })));
+    assert_eq!(rig.b2bua.calls(), 0);
+}
+
+#[test]
+fn a_gateway_challenge_is_answered_once_with_its_credentials_per_rfc3261_section_22_2() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    let mut t = target(GW1);
+    t.credentials = Some(("trunk".into(), "secret".into()));
+    rig.decide(Plan::Sequential(vec![t]));
+    let first = rig.take_request(GW1, Method::Invite);
+    let challenge = answer(&first, "407 Proxy Authentication Required", "gw", GW1, "")
+        .replace("Content-Length: 0", "Proxy-Authenticate: Digest realm=\"carrier\", nonce=\"abc\", qop=\"auth\"\nContent-Length: 0");
+    rig.deliver(GW1, &challenge);
+    let sent = rig.take(GW1);
+    let second = sent
+        .iter()
+        .find_map(|m| match m {
+            Message::Request(r) if r.method == Method::Invite => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the INVITE is resent");
+    assert_eq!(second.headers.cseq().unwrap().seq, 2);
+    assert_eq!(second.headers.call_id().unwrap(), first.headers.call_id().unwrap());
+    let credentials = String::from_utf8_lossy(second.headers.get(&HeaderName::ProxyAuthorization).unwrap()).into_owned();
+    assert!(credentials.contains("username=\"trunk\"") && credentials.contains("realm=\"carrier\""), "{credentials}");
+}

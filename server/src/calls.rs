@@ -1,0 +1,351 @@
+//! The shell side of calls, shared by every shard: where a call goes (registered users first,
+//! then the built-in routing tables), gateway counters and health, and admission control.
+//!
+//! Everything here is read by many shards at once, so state is atomics (counters, health) and one
+//! small mutex (the calls-per-second window); no call state lives here — that is the shard's
+//! [`crate::b2bua::B2bua`].
+
+#![allow(clippy::disallowed_methods)] // admission windows read the shell's clock
+
+use crate::b2bua::{Failover, HeaderPolicy, Plan, RouteInfo, Target};
+use crate::config::{ListenSpec, Settings};
+use crate::location::LocationView;
+use crate::sip::{Flow, Transport};
+use ringway_dialplan::{Availability, Decision, GatewayStatus, RouteRequest, Tables};
+use ringway_sdk::{StatusLine, catalog};
+use std::collections::HashMap;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// `[calls]`: admission limits and call duration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallLimits {
+    /// Concurrent calls at most; 0 = unlimited.
+    pub max_calls: u32,
+    /// New calls per second at most; 0 = unlimited.
+    pub max_calls_per_second: u32,
+    /// Seconds suggested in Retry-After when refusing.
+    pub retry_after_secs: u32,
+    /// Longest call; `None` = unlimited.
+    pub max_duration: Option<Duration>,
+}
+
+/// One gateway's live state.
+#[derive(Debug)]
+struct GatewayState {
+    /// Resolved once at start (DNS with RFC 3263 arrives with the trunk issue).
+    addr: Option<SocketAddr>,
+    calls: AtomicU32,
+    up: AtomicBool,
+    max_calls: u32,
+    /// Consecutive failed probes.
+    misses: AtomicU32,
+}
+
+/// An account's call policy.
+#[derive(Debug, Default)]
+struct AccountPolicy {
+    max_calls: u32,
+    calls: AtomicU32,
+    tariff_plan: Option<String>,
+    codecs: Vec<String>,
+    caller_id: Option<String>,
+}
+
+/// Why a call was not admitted: answer `503 Service Unavailable` with Retry-After.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The global concurrent-call limit.
+    #[error("concurrent call limit reached")]
+    Calls,
+    /// The account's concurrent-call limit.
+    #[error("the account's concurrent call limit reached")]
+    AccountCalls,
+    /// The calls-per-second limit.
+    #[error("call rate limit reached")]
+    Rate,
+}
+
+/// Routing, counters and limits for every call of the process.
+#[derive(Debug)]
+pub struct CallPolicy {
+    tables: Tables,
+    gateways: HashMap<String, GatewayState>,
+    accounts: HashMap<String, AccountPolicy>,
+    limits: CallLimits,
+    active: AtomicU32,
+    window: Mutex<(Instant, u32)>,
+}
+
+/// Probe misses after which a gateway counts as down.
+const PROBE_MISSES_DOWN: u32 = 2;
+
+impl CallPolicy {
+    /// Builds the policy from validated settings (the tables were checked at load).
+    pub fn new(settings: &Settings, tables: Tables) -> CallPolicy {
+        let gateways = tables
+            .gateways()
+            .iter()
+            .map(|g| {
+                let addr = resolve(&g.address);
+                if addr.is_none() {
+                    tracing::warn!(gateway = %g.name, address = %g.address, "gateway address does not resolve; it is out of service");
+                }
+                let state = GatewayState {
+                    addr,
+                    calls: AtomicU32::new(0),
+                    up: AtomicBool::new(addr.is_some()),
+                    max_calls: g.max_calls,
+                    misses: AtomicU32::new(0),
+                };
+                (g.name.clone(), state)
+            })
+            .collect();
+        let accounts = settings
+            .accounts
+            .iter()
+            .map(|a| {
+                let policy = AccountPolicy {
+                    max_calls: a.max_calls,
+                    calls: AtomicU32::new(0),
+                    tariff_plan: Some(a.tariff_plan.clone()).filter(|p| !p.is_empty()),
+                    codecs: a.codecs.clone(),
+                    caller_id: Some(a.caller_id_number.clone()).filter(|c| !c.is_empty()),
+                };
+                (a.username.clone(), policy)
+            })
+            .collect();
+        CallPolicy {
+            tables,
+            gateways,
+            accounts,
+            limits: settings.calls.clone(),
+            active: AtomicU32::new(0),
+            window: Mutex::new((Instant::now(), 0)),
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &CallLimits {
+        &self.limits
+    }
+
+    /// Calls admitted and not yet ended.
+    pub fn active_calls(&self) -> u32 {
+        self.active.load(Ordering::Relaxed)
+    }
+
+    /// Admits a new call (counting it) or refuses it. Every admitted call must be
+    /// [`release`](Self::release)d exactly once, when its end event is seen.
+    pub fn admit(&self, now: Instant, account: Option<&str>) -> Result<(), Refusal> {
+        if self.limits.max_calls_per_second > 0 {
+            let mut window = self.window.lock().unwrap_or_else(|p| p.into_inner());
+            if now.saturating_duration_since(window.0) >= Duration::from_secs(1) {
+                *window = (now, 0);
+            }
+            if window.1 >= self.limits.max_calls_per_second {
+                return Err(Refusal::Rate);
+            }
+            window.1 += 1;
+        }
+        if !take(&self.active, self.limits.max_calls) {
+            return Err(Refusal::Calls);
+        }
+        if let Some(policy) = account.and_then(|a| self.accounts.get(a))
+            && !take(&policy.calls, policy.max_calls)
+        {
+            self.active.fetch_sub(1, Ordering::Relaxed);
+            return Err(Refusal::AccountCalls);
+        }
+        Ok(())
+    }
+
+    /// A call admitted by [`admit`](Self::admit) is over.
+    pub fn release(&self, account: Option<&str>) {
+        self.active.fetch_sub(1, Ordering::Relaxed);
+        if let Some(policy) = account.and_then(|a| self.accounts.get(a)) {
+            policy.calls.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// An attempt to `gateway` started.
+    pub fn occupy(&self, gateway: &str) {
+        if let Some(g) = self.gateways.get(gateway) {
+            g.calls.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// An attempt to `gateway` is over.
+    pub fn vacate(&self, gateway: &str) {
+        if let Some(g) = self.gateways.get(gateway) {
+            g.calls.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Gateways to probe with OPTIONS: name, address, transport and interval.
+    pub fn probes(&self) -> Vec<(String, SocketAddr, Transport, Duration)> {
+        self.tables
+            .gateways()
+            .iter()
+            .filter(|g| g.enabled)
+            .filter_map(|g| {
+                let addr = self.gateways.get(&g.name)?.addr?;
+                Some((g.name.clone(), addr, transport_of(g.transport), g.probe?))
+            })
+            .collect()
+    }
+
+    /// The result of one health probe: any answer means alive; two misses in a row mean down.
+    pub fn probe_result(&self, gateway: &str, answered: bool) {
+        let Some(g) = self.gateways.get(gateway) else { return };
+        if answered {
+            g.misses.store(0, Ordering::Relaxed);
+            if !g.up.swap(true, Ordering::Relaxed) {
+                tracing::info!(gateway, "gateway is up");
+            }
+        } else if g.misses.fetch_add(1, Ordering::Relaxed) + 1 >= PROBE_MISSES_DOWN && g.up.swap(false, Ordering::Relaxed) {
+            tracing::warn!(gateway, "gateway is down (OPTIONS probes unanswered)");
+        }
+    }
+
+    /// Where a call goes: a registered user's contacts (all at once), else the built-in tables;
+    /// `aor` maps a user part to its AOR.
+    pub fn plan(&self, info: &RouteInfo, location: &LocationView, listen: &[ListenSpec], aor: impl Fn(&str) -> String, seed: u64) -> Plan {
+        let request = RouteRequest::new(info.request_uri.clone());
+        if let Some(user) = request.dialed.as_deref() {
+            let bindings = location.lookup(&aor(user));
+            if !bindings.is_empty() {
+                let codecs = self.account_codecs(info.account.as_deref());
+                let targets: Vec<Target> = bindings
+                    .iter()
+                    .filter_map(|b| {
+                        let spec: ListenSpec = b.source.parse().ok()?;
+                        let flow = flow_to(listen, spec.transport, spec.addr)?;
+                        Some(Target {
+                            uri: b.contact.clone(),
+                            flow,
+                            gateway: None,
+                            codecs: codecs.clone(),
+                            ring_timeout: self.tables.ring_timeout(),
+                            failover: Failover::never(),
+                            headers: HeaderPolicy::default(),
+                            credentials: None,
+                            number: Some(user.to_owned()),
+                        })
+                    })
+                    .collect();
+                if !targets.is_empty() {
+                    return Plan::Parallel(targets);
+                }
+            }
+            if self.accounts.contains_key(user) {
+                return Plan::Reject(catalog::TEMPORARILY_UNAVAILABLE_480);
+            }
+        }
+        let account = info.account.as_deref().and_then(|a| self.accounts.get(a));
+        let mut request = request.with_offered_codecs(info.offered_codecs.iter().cloned());
+        if let Some(caller) = &info.caller {
+            request = request.with_caller(caller.clone());
+        }
+        if let Some(name) = &info.account {
+            request = request.with_account(name.clone());
+        }
+        if let Some(policy) = account {
+            if let Some(plan) = &policy.tariff_plan {
+                request = request.with_tariff_plan(plan.clone());
+            }
+            request = request.with_account_codecs(policy.codecs.iter().cloned());
+        }
+        match self.tables.route(&request, self, seed) {
+            Decision::Reject(line) => Plan::Reject(line),
+            Decision::Continue => Plan::Reject(catalog::NOT_FOUND_404),
+            Decision::Targets(targets) => {
+                let targets: Vec<Target> = targets.into_iter().filter_map(|t| self.gateway_target(t, listen, account)).collect();
+                if targets.is_empty() { Plan::Reject(catalog::EMPTY_ROUTE_SET_480) } else { Plan::Sequential(targets) }
+            }
+        }
+    }
+
+    fn account_codecs(&self, account: Option<&str>) -> Vec<String> {
+        account.and_then(|a| self.accounts.get(a)).map(|p| p.codecs.clone()).unwrap_or_default()
+    }
+
+    /// A routing target toward a gateway, as the B2BUA's [`Target`].
+    fn gateway_target(&self, t: ringway_dialplan::Target, listen: &[ListenSpec], account: Option<&AccountPolicy>) -> Option<Target> {
+        let name = t.gateway.clone()?;
+        let gateway = self.tables.gateway(&name)?;
+        let addr = self.gateways.get(&name)?.addr?;
+        let flow = flow_to(listen, transport_of(gateway.transport), addr)?;
+        let mut headers = HeaderPolicy {
+            caller_id: t.headers.caller_id.clone(),
+            pai: t.headers.pai.clone(),
+            privacy: t.headers.privacy,
+            strip: t.headers.strip.clone(),
+            pass: t.headers.pass.clone(),
+        };
+        if headers.caller_id.is_none() {
+            headers.caller_id = account.and_then(|a| a.caller_id.clone());
+        }
+        let statuses = t.failover.statuses().to_vec();
+        Some(Target {
+            uri: t.uri,
+            flow,
+            gateway: Some(name),
+            codecs: t.codecs,
+            ring_timeout: t.ring_timeout,
+            failover: Failover { on_timeout: t.failover.on_timeout(), statuses },
+            headers,
+            credentials: gateway.credentials.as_ref().map(|c| (c.username.clone(), c.password.clone())),
+            number: Some(t.number),
+        })
+    }
+}
+
+impl GatewayStatus for CallPolicy {
+    fn availability(&self, gateway: &str) -> Availability {
+        match self.gateways.get(gateway) {
+            None => Availability::Down,
+            Some(g) if !g.up.load(Ordering::Relaxed) => Availability::Down,
+            Some(g) if g.max_calls > 0 && g.calls.load(Ordering::Relaxed) >= g.max_calls => Availability::AtLimit,
+            Some(_) => Availability::Available,
+        }
+    }
+}
+
+/// The status line for a refusal.
+pub fn refusal_line(_refusal: Refusal) -> StatusLine {
+    catalog::SERVICE_UNAVAILABLE_503
+}
+
+/// Takes one unit of `counter` when below `limit` (0 = unlimited).
+fn take(counter: &AtomicU32, limit: u32) -> bool {
+    if limit == 0 {
+        counter.fetch_add(1, Ordering::Relaxed);
+        return true;
+    }
+    counter.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < limit).then_some(n + 1)).is_ok()
+}
+
+fn transport_of(t: ringway_dialplan::Transport) -> Transport {
+    match t {
+        ringway_dialplan::Transport::Udp => Transport::Udp,
+        ringway_dialplan::Transport::Tcp => Transport::Tcp,
+    }
+}
+
+/// A flow from the listener of `transport` and the address family of `remote`.
+pub fn flow_to(listen: &[ListenSpec], transport: Transport, remote: SocketAddr) -> Option<Flow> {
+    let local = listen.iter().find(|l| l.transport == transport && l.addr.is_ipv4() == remote.is_ipv4())?;
+    Some(Flow { transport, local: local.addr, remote })
+}
+
+/// A gateway address (`host[:port]`, default port 5060), resolved once.
+fn resolve(address: &str) -> Option<SocketAddr> {
+    if let Ok(addr) = address.parse::<SocketAddr>() {
+        return Some(addr);
+    }
+    let with_port = if address.ends_with(']') || !address.contains(':') { format!("{address}:5060") } else { address.to_owned() };
+    with_port.to_socket_addrs().ok()?.next()
+}
