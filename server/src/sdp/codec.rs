@@ -171,3 +171,125 @@ impl SessionDescription {
         self.audio_section().map(MediaDescription::codecs).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sdp::fixtures::{self, allowed};
+
+    fn codecs(text: &str) -> Vec<Codec> {
+        SessionDescription::parse(text.as_bytes()).unwrap().audio_codecs()
+    }
+
+    fn names(list: &[Codec]) -> Vec<&str> {
+        list.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    fn payload_types(list: &[Codec]) -> Vec<u8> {
+        list.iter().map(|c| c.payload_type).collect()
+    }
+
+    #[test]
+    fn static_payload_types_resolve_without_rtpmap_per_rfc3551_section_6() {
+        let list = codecs("v=0\r\nm=audio 4000 RTP/AVP 0 3 4 8 9 13 18\r\n");
+        assert_eq!(names(&list), ["pcmu", "gsm", "g723", "pcma", "g722", "cn", "g729"]);
+        assert!(list.iter().all(|c| c.clock_rate == 8000 && c.channels.is_none()));
+        assert_eq!(Codec::from_static(10).unwrap().channels, Some(2));
+        assert_eq!(Codec::from_static(96), None);
+        assert_eq!(Codec::from_static(2), None, "2 was G721, withdrawn");
+    }
+
+    #[test]
+    fn dynamic_payload_types_resolve_via_rtpmap_with_canonical_lowercase_names() {
+        let list = codecs(fixtures::SOFTPHONE);
+        assert_eq!(names(&list), ["opus", "pcma", "pcmu", "g722", "telephone-event"]);
+        assert_eq!(payload_types(&list), [111, 8, 0, 9, 101]);
+        assert_eq!(
+            list[0],
+            Codec { payload_type: 111, name: "opus".into(), clock_rate: 48000, channels: Some(2) }
+        );
+        let speex = &codecs(fixtures::AUDIO_VIDEO)[3];
+        assert_eq!((speex.name.as_str(), speex.clock_rate), ("speex", 16000));
+    }
+
+    #[test]
+    fn dynamic_payload_type_without_rtpmap_and_non_numeric_formats_are_skipped() {
+        let list = codecs("v=0\r\nm=audio 4000 RTP/AVP 96 0 x 200\r\n");
+        assert_eq!(payload_types(&list), [0]);
+    }
+
+    #[test]
+    fn an_rtpmap_for_a_static_payload_type_wins_over_the_table() {
+        let list = codecs("v=0\r\nm=audio 4000 RTP/AVP 3\r\na=rtpmap:3 GSM/8000/1\r\n");
+        assert_eq!(list[0].channels, Some(1));
+        assert_eq!(list[0].name, "gsm");
+    }
+
+    #[test]
+    fn audio_codecs_come_from_the_first_active_audio_section_only() {
+        assert_eq!(names(&codecs(fixtures::AUDIO_VIDEO)), ["pcmu", "pcma", "cn", "speex"]);
+        assert!(codecs(fixtures::VIDEO_ONLY).is_empty());
+        assert!(codecs(fixtures::AUDIO_PORT_0).is_empty());
+        let two =
+            "v=0\r\nm=audio 0 RTP/AVP 0\r\nm=audio 4000 RTP/AVP 8\r\nm=audio 4002 RTP/AVP 3\r\n";
+        assert_eq!(names(&codecs(two)), ["pcma"]);
+    }
+
+    #[test]
+    fn has_audio_needs_an_audio_section_with_a_port_other_than_zero() {
+        let has = |text: &str| SessionDescription::parse(text.as_bytes()).unwrap().has_audio();
+        assert!(has(fixtures::SIPP));
+        assert!(has(fixtures::HOLD), "held audio is still audio");
+        assert!(!has(fixtures::AUDIO_PORT_0));
+        assert!(!has(fixtures::VIDEO_ONLY));
+        assert!(!has("v=0\r\n"));
+        assert!(has("v=0\r\nm=AUDIO 4000 RTP/AVP 0\r\n"));
+    }
+
+    #[test]
+    fn canonical_names_fold_case_and_the_usual_aliases() {
+        assert_eq!(canonical_name(" PCMA "), "pcma");
+        assert_eq!(canonical_name("iLBC"), "ilbc");
+        assert_eq!(canonical_name("ulaw"), "pcmu");
+        assert_eq!(canonical_name("alaw"), "pcma");
+        assert_eq!(canonical_name("G729a"), "g729");
+        assert_eq!(canonical_name("G7221"), "g7221", "G.722.1 is not G.722");
+    }
+
+    #[test]
+    fn intersect_orders_by_preference_and_keeps_telephone_event_last() {
+        let offered = codecs(fixtures::SOFTPHONE);
+        let kept = intersect(&offered, &allowed("pcma,pcmu,speex,gsm"));
+        assert_eq!(names(&kept), ["pcma", "pcmu", "telephone-event"]);
+        let kept = intersect(&offered, &allowed("G722,PCMU,ulaw"));
+        assert_eq!(payload_types(&kept), [9, 0, 101], "aliases and duplicates collapse");
+    }
+
+    #[test]
+    fn intersect_keeps_comfort_noise_when_offered_per_rfc3389() {
+        let kept = intersect(&codecs(fixtures::AUDIO_VIDEO), &allowed("speex,pcma"));
+        assert_eq!(names(&kept), ["speex", "pcma", "cn"]);
+    }
+
+    #[test]
+    fn intersect_with_no_policy_returns_the_offer_unchanged() {
+        let offered = codecs(fixtures::SOFTPHONE);
+        assert_eq!(intersect(&offered, &[]), offered);
+    }
+
+    #[test]
+    fn telephone_event_alone_is_not_a_common_codec() {
+        let offered = codecs(fixtures::SOFTPHONE);
+        assert!(intersect(&offered, &allowed("gsm,telephone-event")).is_empty());
+        assert!(intersect(&[], &allowed("pcmu")).is_empty());
+    }
+
+    #[test]
+    fn codec_names_leave_out_telephone_event_and_comfort_noise_and_repeat_nothing() {
+        let list = codecs(
+            "v=0\r\nm=audio 4000 RTP/AVP 96 97 13 0 101\r\na=rtpmap:96 opus/48000/2\r\n\
+             a=rtpmap:97 OPUS/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n",
+        );
+        assert_eq!(codec_names(&list), ["opus", "pcmu"]);
+    }
+}

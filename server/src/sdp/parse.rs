@@ -227,7 +227,10 @@ impl SessionDescription {
     }
 
     /// The connection that applies to `media`: its own `c=`, else the session's.
-    pub fn effective_connection<'a>(&'a self, media: &'a MediaDescription) -> Option<&'a Connection> {
+    pub fn effective_connection<'a>(
+        &'a self,
+        media: &'a MediaDescription,
+    ) -> Option<&'a Connection> {
         media.connection.as_ref().or(self.connection.as_ref())
     }
 }
@@ -382,7 +385,9 @@ impl Parser {
                     return Err(SdpError::BadFmtp { line: number });
                 }
                 media.spans.format_lines.push((format.to_owned(), line.whole.clone()));
-                media.fmtps.push(Fmtp { format: format.to_owned(), params: params.trim().to_owned() });
+                media
+                    .fmtps
+                    .push(Fmtp { format: format.to_owned(), params: params.trim().to_owned() });
             }
             "rtcp-fb" => {
                 let format = rest.split([' ', '\t']).next().unwrap_or_default();
@@ -598,7 +603,12 @@ mod tests {
         assert_eq!(audio.formats, ["0"]);
         assert_eq!(
             audio.rtpmap(0),
-            Some(&RtpMap { payload_type: 0, encoding: "PCMU".into(), clock_rate: 8000, channels: None })
+            Some(&RtpMap {
+                payload_type: 0,
+                encoding: "PCMU".into(),
+                clock_rate: 8000,
+                channels: None
+            })
         );
         assert_eq!(sdp.effective_direction(audio), Direction::SendRecv);
     }
@@ -707,9 +717,18 @@ mod tests {
             ("v=0\n\nm=audio\n", SdpError::BadMedia { line: 3 }),
             ("v=0\r\nm=audio 70000 RTP/AVP 0\r\n", SdpError::BadMedia { line: 2 }),
             ("v=0\r\nm=audio -1 RTP/AVP 0\r\n", SdpError::BadMedia { line: 2 }),
-            ("v=0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\n", SdpError::BadRtpmap { line: 3 }),
-            ("v=0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:200 X/8000\r\n", SdpError::BadRtpmap { line: 3 }),
-            ("v=0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 opus/48000/two\r\n", SdpError::BadRtpmap { line: 3 }),
+            (
+                "v=0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\n",
+                SdpError::BadRtpmap { line: 3 },
+            ),
+            (
+                "v=0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:200 X/8000\r\n",
+                SdpError::BadRtpmap { line: 3 },
+            ),
+            (
+                "v=0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 opus/48000/two\r\n",
+                SdpError::BadRtpmap { line: 3 },
+            ),
             ("v=0\r\nm=audio 4000 RTP/AVP 0\r\na=fmtp: \r\n", SdpError::BadFmtp { line: 3 }),
             ("v=0\r\nm=audio 4000 RTP/AVP 0\r\na=ptime:twenty\r\n", SdpError::BadPtime { line: 3 }),
         ];
@@ -720,7 +739,8 @@ mod tests {
 
     #[test]
     fn session_level_rtpmap_and_unknown_attributes_are_kept_but_not_read() {
-        let text = "v=0\r\na=rtpmap:96 junk\r\na=tool:x\r\nm=audio 1 RTP/AVP 0\r\na=foo\r\na=bar:baz\r\n";
+        let text =
+            "v=0\r\na=rtpmap:96 junk\r\na=tool:x\r\nm=audio 1 RTP/AVP 0\r\na=foo\r\na=bar:baz\r\n";
         let sdp = parse(text);
         assert!(sdp.media()[0].rtpmaps.is_empty());
         assert_eq!(sdp.to_bytes(), text.as_bytes());
@@ -768,7 +788,10 @@ mod tests {
             let sdp = SessionDescription::parse(&body)
                 .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&body)));
             assert_eq!(sdp.to_bytes(), body);
-            assert_eq!(sdp.media().len(), SessionDescription::parse(base.as_bytes()).unwrap().media().len());
+            assert_eq!(
+                sdp.media().len(),
+                SessionDescription::parse(base.as_bytes()).unwrap().media().len()
+            );
         }
     }
 
