@@ -104,7 +104,8 @@ mod tests {
     #[test]
     fn rejected_sections_and_host_names_contribute_no_media_address() {
         assert_eq!(sdp(fixtures::AUDIO_PORT_0).media_addresses(), [ip("203.0.113.30")]);
-        let named = "v=0\r\nc=IN IP4 192.168.0.9\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 media.example.com\r\n";
+        let named = "v=0\r\nc=IN IP4 192.168.0.9\r\n\
+                     m=audio 4000 RTP/AVP 0\r\nc=IN IP4 media.example.com\r\n";
         assert!(sdp(named).media_addresses().is_empty(), "a media-level name overrides");
         assert!(sdp("v=0\r\nm=audio 4000 RTP/AVP 0\r\n").media_addresses().is_empty());
     }
@@ -115,9 +116,10 @@ mod tests {
         assert_eq!(sdp(fixtures::IPV6).private_media_address(), Some(ip("fd12:3456:789a::20")));
         assert_eq!(sdp(fixtures::SIPP).private_media_address(), None);
         assert_eq!(sdp(fixtures::HOLD).private_media_address(), None);
-        let rejected_private = "v=0\r\nc=IN IP4 203.0.113.1\r\nm=audio 0 RTP/AVP 0\r\n\
-                                c=IN IP4 10.0.0.5\r\nm=audio 4000 RTP/AVP 0\r\nm=video 4002 RTP/AVP 31\r\n\
-                                c=IN IP4 172.20.0.2\r\n";
+        let rejected_private = "v=0\r\nc=IN IP4 203.0.113.1\r\n\
+                                m=audio 0 RTP/AVP 0\r\nc=IN IP4 10.0.0.5\r\n\
+                                m=audio 4000 RTP/AVP 0\r\n\
+                                m=video 4002 RTP/AVP 31\r\nc=IN IP4 172.20.0.2\r\n";
         assert_eq!(sdp(rejected_private).private_media_address(), Some(ip("172.20.0.2")));
     }
 }

@@ -8,9 +8,10 @@
 //! refused with an [`SdpError`] naming the line. `o=` and `s=` are required by the RFC but some
 //! gateways omit them; their absence is tolerated (the fields are `None`).
 //!
-//! Every line is read for what Ringway uses and otherwise left alone: [`SessionDescription::to_bytes`]
-//! returns the received octets, so a description that policy did not change crosses the B2BUA
-//! byte-identical. Edits ([`super::policy`]) splice the received bytes instead of re-serializing.
+//! Every line is read for what Ringway uses and otherwise left alone:
+//! [`SessionDescription::to_bytes`] returns the received octets, so a description that policy did
+//! not change crosses the B2BUA byte-identical. Edits ([`super::policy`]) splice the received
+//! bytes instead of re-serializing.
 
 use super::SdpError;
 use bytes::Bytes;
@@ -673,7 +674,8 @@ mod tests {
     #[test]
     fn multicast_suffixes_host_names_and_port_counts_are_read() {
         let sdp = parse(
-            "v=0\r\nc=IN IP4 224.2.1.1/127/3\r\nm=audio 49170/2 RTP/AVP 0\r\nc=IN IP4 media.example.com\r\n",
+            "v=0\r\nc=IN IP4 224.2.1.1/127/3\r\n\
+             m=audio 49170/2 RTP/AVP 0\r\nc=IN IP4 media.example.com\r\n",
         );
         assert_eq!(sdp.connection().unwrap().ip(), Some("224.2.1.1".parse().unwrap()));
         let audio = &sdp.media()[0];
