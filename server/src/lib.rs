@@ -28,6 +28,8 @@ pub mod http;
 pub mod location;
 pub mod metrics;
 pub mod registrar;
+/// SDP offers and answers: parsing, the codec policy, media addresses (pure).
+pub mod sdp;
 pub mod server;
 pub mod shard;
 pub mod sip;
