@@ -20,9 +20,15 @@
 //!   [`sip::ident`] (identifiers that carry their shard).
 //! - [`sip::message`]: our own SIP message layer (RFC 3261 §7, §20, §25; RFC 5118): framing,
 //!   parsing, typed header access, serialization. Pure, no I/O.
+//! - [`calls`]: where calls go (registered users, the built-in routing tables), gateway counters
+//!   and health, admission control; shared by the shards.
+//! - [`b2bua`]: the call engine (calls as two dialogs, failover, forking), sans I/O, driven by
+//!   each shard beside its transaction layer; [`sdp`]: offers, answers and the codec policy.
 //! - [`store`]: durable storage on redb; for now the registrar's location store, group-committed
 //!   with one fsync per batch, on its own thread.
 
+pub mod b2bua;
+pub mod calls;
 pub mod config;
 pub mod http;
 pub mod location;

@@ -13,8 +13,8 @@ use crate::sip::message::{HeaderName, Request};
 use bytes::Bytes;
 use ringway_sdk::{StatusCode, StatusLine, catalog};
 
-/// `400 Bad Request` for an offer that does not parse.
-const BAD_SDP: StatusLine = StatusLine { code: StatusCode::BAD_REQUEST, reason: "Bad Request" };
+/// An offer that does not parse is an unacceptable session description (RFC 3261 §21.4.26).
+const BAD_SDP: StatusLine = StatusLine { code: StatusCode::NOT_ACCEPTABLE_HERE, reason: "Not Acceptable Here" };
 
 fn is_sdp(request: &Request) -> bool {
     request
@@ -24,7 +24,7 @@ fn is_sdp(request: &Request) -> bool {
 }
 
 /// The audio codec names of the caller's offer (empty without an offer), or the line that
-/// refuses it: no audio → `415 No Media`, unreadable → `400 Bad Request`.
+/// refuses it: no audio → `415 No Media`, unreadable → `488 Not Acceptable Here`.
 pub fn offered_codecs(invite: &Request) -> Result<Vec<String>, StatusLine> {
     if invite.body.is_empty() || !is_sdp(invite) {
         return Ok(Vec::new());
