@@ -1,8 +1,9 @@
-//! The `ringway` command line: `run`, `check-config`, `print-default-config`.
+//! The `ringway` command line: `run`, `check-config`, `print-default-config`, `explain`.
 //!
 //! A thin layer over the library: parse arguments, load [`Settings`], set up tracing and the tokio
 //! runtime, translate signals into the shutdown future. Exit codes: 0 on success and on a clean
-//! shutdown, 2 for an invalid configuration, 1 when the daemon cannot start.
+//! shutdown, 2 for an invalid configuration or a status line the catalog does not know, 1 when
+//! the daemon cannot start.
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -50,10 +51,21 @@ enum Command {
     },
     /// Print the embedded default configuration, documented key by key.
     PrintDefaultConfig,
+    /// Explain a status line: meaning (English, Russian), Q.850 cause, DIALSTATUS; with no
+    /// reason, every catalog line of the code. An unknown line exits 2.
+    Explain {
+        /// Status code, e.g. 480.
+        code: u16,
+        /// Reason phrase, e.g. "No money left" (any case).
+        reason: Option<String>,
+    },
 }
 
 /// Exit status for configuration errors, distinct from clap's usage errors and start failures.
 const EXIT_CONFIG: u8 = 2;
+
+/// Exit status of `explain` for a status line the catalog does not have.
+const EXIT_UNKNOWN_LINE: u8 = 2;
 
 fn main() -> ExitCode {
     match Cli::parse().command {
@@ -87,6 +99,18 @@ fn main() -> ExitCode {
         Command::PrintDefaultConfig => {
             print!("{}", ringway::config::DEFAULT_TOML);
             ExitCode::SUCCESS
+        }
+        Command::Explain { code, reason } => {
+            match ringway_sdk::catalog::explain(code, reason.as_deref()) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("ringway explain: {err}");
+                    ExitCode::from(EXIT_UNKNOWN_LINE)
+                }
+            }
         }
     }
 }
