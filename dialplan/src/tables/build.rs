@@ -367,3 +367,234 @@ impl Builder {
         tariffs
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::{parse, problems};
+    use super::*;
+    use crate::tables::AddressError;
+
+    /// Asserts that `text` has exactly these problems, each pointing at this text (or nowhere).
+    fn assert_problems(text: &str, expected: &[(Kind, Option<&str>)]) {
+        let found: Vec<(Kind, Option<&str>)> =
+            problems(text).into_iter().map(|(e, covered)| (e.kind, covered)).collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_the_span_of_the_value_at_fault() {
+        let text = r#"
+[routing]
+look_ahead = 0
+failover_statuses = ["timeout", "486", "abc", "200"]
+default_table = "nowhere"
+
+[[gateways]]
+name = "a"
+address = "2001:db8::1"
+codecs = ["PCMA", "opus"]
+
+[[gateways]]
+name = "a"
+address = "gw.example:99999"
+
+[[gateway_groups]]
+name = "g"
+failover_statuses = ["603"]
+members = [{ gateway = "a" }, { gateway = "b" }, { gateway = "a" }]
+
+[[routes]]
+table = "t"
+prefix = "+7"
+group = "h"
+
+[[routes]]
+table = "t"
+prefix = "+7"
+group = "g"
+
+[[tariff_plans]]
+name = "p"
+route_table = "missing"
+"#;
+        let port = AddressError::BadPort;
+        assert_problems(
+            text,
+            &[
+                (Kind::ForbiddenFailoverStatus(486), Some(r#""486""#)),
+                (Kind::BadFailoverStatus("abc".into()), Some(r#""abc""#)),
+                (Kind::BadFailoverStatus("200".into()), Some(r#""200""#)),
+                (Kind::UnknownTable("nowhere".into()), Some(r#""nowhere""#)),
+                (
+                    Kind::BadAddress {
+                        address: "2001:db8::1".into(),
+                        reason: AddressError::UnbracketedIpv6,
+                    },
+                    Some(r#""2001:db8::1""#),
+                ),
+                (Kind::UnknownCodec("PCMA".into()), Some(r#""PCMA""#)),
+                (Kind::DuplicateName { what: "gateway", name: "a".into() }, Some(r#""a""#)),
+                (
+                    Kind::BadAddress { address: "gw.example:99999".into(), reason: port },
+                    Some(r#""gw.example:99999""#),
+                ),
+                (Kind::ForbiddenFailoverStatus(603), Some(r#""603""#)),
+                (Kind::UnknownGateway("b".into()), Some(r#""b""#)),
+                (Kind::DuplicateMember { group: "g".into(), gateway: "a".into() }, Some(r#""a""#)),
+                (Kind::UnknownGroup("h".into()), Some(r#""h""#)),
+                (Kind::DuplicateRoute { table: "t".into(), prefix: "+7".into() }, Some(r#""+7""#)),
+                (Kind::UnknownTable("missing".into()), Some(r#""missing""#)),
+                (Kind::ZeroLookAhead, None),
+            ],
+        );
+    }
+
+    #[test]
+    fn spans_point_into_the_whole_server_file() {
+        let text = "[sip]\nlisten = \"x\"\n\n[[gateways]]\nname = \"gw\"\naddress = \"bad host\"\n";
+        let (error, covered) = problems(text).remove(0);
+        assert_eq!(covered, Some("\"bad host\""));
+        let line = text[..error.span.expect("span").start].lines().count();
+        assert_eq!(line, 6);
+        assert_eq!(
+            error.message,
+            "bad gateway address \"bad host\": not an IPv4 address or DNS name"
+        );
+    }
+
+    #[test]
+    fn each_callee_status_is_forbidden_as_a_failover_status() {
+        for code in NEVER_FAIL_OVER {
+            let text = format!("[routing]\nfailover_statuses = [\"{code}\"]\n");
+            let quoted = format!("\"{code}\"");
+            assert_problems(&text, &[(Kind::ForbiddenFailoverStatus(code), Some(&quoted))]);
+        }
+    }
+
+    #[test]
+    fn number_settings_and_plans_must_be_digits_in_range() {
+        let text = r#"
+[routing]
+country_code = "+7"
+national_prefix = "8"
+international_prefix = "oo"
+
+[[numbering_plans]]
+name = "ru"
+country_code = "7"
+digits = [12, 11]
+area_codes = ["49x"]
+
+[[numbering_plans]]
+name = "ru"
+country_code = "1234"
+digits = [1, 15]
+
+[[gateways]]
+name = "gw"
+address = "192.0.2.1"
+number_format = "national"
+add_prefix = "9a"
+pai = "mailto:x@y"
+strip_headers = ["X Bad"]
+username = "u"
+"#;
+        let bad =
+            |what, value: &str, expected| Kind::BadNumber { what, value: value.into(), expected };
+        let prefix = "a number prefix: optional + then digits, * or #";
+        assert_problems(
+            text,
+            &[
+                (bad("country_code", "+7", "1 to 3 digits"), Some(r#""+7""#)),
+                (bad("international_prefix", "oo", "digits"), Some(r#""oo""#)),
+                (Kind::BadDigitRange { min: 12, max: 11 }, Some("[12, 11]")),
+                (bad("area code", "49x", "digits"), Some(r#""49x""#)),
+                (
+                    Kind::DuplicateName { what: "numbering plan", name: "ru".into() },
+                    Some(r#""ru""#),
+                ),
+                (bad("country_code", "1234", "1 to 3 digits"), Some(r#""1234""#)),
+                (Kind::IncompleteCredentials("gw".into()), Some(r#""gw""#)),
+                (bad("add_prefix", "9a", prefix), Some(r#""9a""#)),
+                (Kind::BadPai("mailto:x@y".into()), Some(r#""mailto:x@y""#)),
+                (Kind::BadHeaderName("X Bad".into()), Some(r#""X Bad""#)),
+            ],
+        );
+    }
+
+    #[test]
+    fn national_numbers_need_a_country_code() {
+        let text = r#"
+[routing]
+national_prefix = "8"
+
+[[gateways]]
+name = "gw"
+address = "192.0.2.1"
+number_format = "national"
+"#;
+        assert_problems(
+            text,
+            &[
+                (Kind::NationalPrefixWithoutCountryCode, Some(r#""8""#)),
+                (Kind::NationalFormatUnconfigured("gw".into()), Some(r#""gw""#)),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_group_and_its_gateway_must_share_an_audio_codec() {
+        let text = r#"
+[[gateways]]
+name = "g729-only"
+address = "192.0.2.1"
+codecs = ["g729", "telephone-event"]
+
+[[gateway_groups]]
+name = "alaw"
+codecs = ["pcma", "telephone-event"]
+members = [{ gateway = "g729-only", weight = 0 }]
+"#;
+        let group = "alaw".to_owned();
+        let gateway = "g729-only".to_owned();
+        assert_problems(
+            text,
+            &[
+                (Kind::ZeroWeight(gateway.clone()), Some(r#""g729-only""#)),
+                (Kind::NoCommonCodec { group, gateway }, Some(r#""g729-only""#)),
+            ],
+        );
+    }
+
+    #[test]
+    fn routes_outside_the_default_table_need_default_table_set() {
+        let text = "[[routes]]\ntable = \"main\"\nprefix = \"\"\n";
+        assert_problems(text, &[(Kind::EmptyDefaultTable("default".into()), None)]);
+        let fixed = format!("[routing]\ndefault_table = \"main\"\n{text}");
+        assert!(Tables::new(&parse(&fixed)).is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_by_the_parser() {
+        let text = "[[gateways]]\nname = \"gw\"\naddress = \"192.0.2.1\"\nadress = \"typo\"\n";
+        let file: Result<DialplanConfig, _> = toml::from_str(text);
+        let error = file.expect_err("unknown key");
+        assert!(error.message().contains("adress"), "{error}");
+        assert!(error.span().is_some());
+    }
+
+    #[test]
+    fn defaults_match_the_documented_ones() {
+        let config = parse("[[gateways]]\nname = \"gw\"\naddress = \"192.0.2.1\"\n");
+        assert_eq!(config.routing, RoutingConfig::default());
+        assert_eq!(config.routing.default_table(), "default");
+        let tables = Tables::new(&config).expect("valid");
+        let gw = tables.gateway("gw").expect("gw");
+        assert!(gw.enabled);
+        assert_eq!((gw.max_calls, gw.probe, gw.strip_digits), (0, None, 0));
+        assert_eq!(gw.number_format, NumberFormat::E164);
+        assert_eq!(tables.look_ahead(), 3);
+        assert_eq!(tables.ring_timeout(), Some(Duration::from_secs(60)));
+        assert_eq!(tables.failover, FailoverPolicy::default());
+    }
+}

@@ -39,6 +39,8 @@
 mod build;
 mod config;
 mod error;
+#[cfg(test)]
+mod fixture;
 mod gateway;
 mod number;
 mod policy;
@@ -305,5 +307,367 @@ impl Tables {
     /// The number-rewriting settings, for [`format_number`].
     pub fn numbering(&self) -> &Numbering {
         &self.numbering
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::tables;
+    use super::*;
+
+    /// A server file with every kind of routing entry.
+    const FILE: &str = r#"
+[sip]
+listen = "127.0.0.1:5060"
+
+[routing]
+look_ahead = 2
+country_code = "7"
+national_prefix = "8"
+international_prefix = "810"
+
+[[numbering_plans]]
+name = "ru"
+country_code = "7"
+digits = [11, 11]
+area_codes = ["495", "499", "9"]
+
+[[numbering_plans]]
+name = "uk"
+country_code = "44"
+digits = [12, 12]
+
+[[numbering_plans]]
+name = "us"
+country_code = "1"
+digits = [11, 11]
+
+[[tariff_plans]]
+name = "local"
+destinations = ["+7"]
+
+[[tariff_plans]]
+name = "premium"
+route_table = "premium"
+
+[[tariff_plans]]
+name = "weighted"
+route_table = "weighted"
+
+[[gateways]]
+name = "carrier-a"
+address = "192.0.2.1:5060"
+codecs = ["pcma", "pcmu", "telephone-event"]
+caller_id = "74950000000"
+strip_headers = ["X-Internal"]
+
+[[gateways]]
+name = "carrier-b"
+address = "[2001:db8::2]:5061"
+transport = "tcp"
+number_format = "national"
+username = "ringway"
+password = "secret"
+
+[[gateways]]
+name = "carrier-c"
+address = "sip.carrier-c.example"
+number_format = "e164-no-plus"
+add_prefix = "00"
+codecs = ["g722", "pcma"]
+failover_statuses = ["timeout", "480"]
+
+[[gateways]]
+name = "off"
+address = "192.0.2.9"
+enabled = false
+
+[[gateway_groups]]
+name = "moscow"
+codecs = ["pcma", "pcmu", "g722"]
+failover_statuses = ["timeout", "503"]
+members = [
+  { gateway = "carrier-a", priority = 1 },
+  { gateway = "carrier-b", priority = 2 },
+  { gateway = "carrier-c", priority = 3 },
+]
+
+[[gateway_groups]]
+name = "split"
+members = [
+  { gateway = "carrier-a", priority = 1, weight = 70 },
+  { gateway = "carrier-b", priority = 1, weight = 30 },
+  { gateway = "carrier-c", priority = 2 },
+]
+
+[[gateway_groups]]
+name = "empty"
+
+[[gateway_groups]]
+name = "disabled-only"
+members = [{ gateway = "off" }]
+
+[[routes]]
+prefix = "+7495"
+group = "moscow"
+
+[[routes]]
+prefix = "+7499"
+group = "moscow"
+out_of_order = true
+
+[[routes]]
+table = "default"
+prefix = "+7"
+
+[[routes]]
+prefix = "+44"
+group = "empty"
+
+[[routes]]
+prefix = "+4420"
+group = "disabled-only"
+
+[[routes]]
+table = "premium"
+prefix = ""
+group = "moscow"
+
+[[routes]]
+table = "weighted"
+prefix = "+"
+group = "split"
+"#;
+
+    /// A decision in a few words: `continue`, the status line, or the target gateways in order.
+    fn summary(decision: &Decision) -> String {
+        match decision {
+            Decision::Continue => "continue".into(),
+            Decision::Reject(line) => line.to_string(),
+            Decision::Targets(targets) => {
+                let names: Vec<&str> =
+                    targets.iter().filter_map(|t| t.gateway.as_deref()).collect();
+                names.join(",")
+            }
+        }
+    }
+
+    fn request(uri: &str, plan: &str, offered: &[&str], account: &[&str]) -> RouteRequest {
+        let request = RouteRequest::new(uri)
+            .with_offered_codecs(offered.iter().copied())
+            .with_account_codecs(account.iter().copied());
+        if plan.is_empty() { request } else { request.with_tariff_plan(plan) }
+    }
+
+    fn targets(decision: Decision) -> Vec<Target> {
+        match decision {
+            Decision::Targets(targets) => targets,
+            other => panic!("expected targets, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_decision_line_answers_with_its_catalog_status() {
+        let tables = tables(FILE);
+        // Request-URI, tariff plan, offered codecs, account codecs, expected decision.
+        type Case = (
+            &'static str,
+            &'static str,
+            &'static [&'static str],
+            &'static [&'static str],
+            &'static str,
+        );
+        let cases: &[Case] = &[
+            ("sip:alice@pbx", "", &[], &[], "continue"),
+            ("sip:pbx.example.net", "", &[], &[], "continue"),
+            ("sip:+7-812-123-45-67@pbx", "", &[], &[], "480 Invalid Phone Number"),
+            ("sip:8495123@pbx", "", &[], &[], "480 Invalid Phone Number"),
+            ("sip:100@pbx", "", &[], &[], "480 Invalid Phone Number"),
+            ("sip:+12125551212@pbx", "", &[], &[], "403 Invalid Phone Number"),
+            ("sip:+12125551212@pbx", "premium", &[], &[], "carrier-a,carrier-b"),
+            (
+                "sip:+441611234567@pbx",
+                "local",
+                &[],
+                &[],
+                "480 Destination Not Found In Client Plan",
+            ),
+            ("sip:+74991234567@pbx", "", &[], &[], "404 Out of Order"),
+            ("sip:89161234567@pbx", "", &[], &[], "403 Empty Route Set"),
+            ("sip:+441611234567@pbx", "", &[], &[], "403 Empty Route Set"),
+            ("sip:+442079460000@pbx", "", &[], &[], "480 Empty Route Set"),
+            ("sip:+74951234567@pbx", "", &["g729"], &[], "488 Codec Mismatch"),
+            ("sip:+74951234567@pbx", "", &["telephone-event"], &[], "488 Codec Mismatch"),
+            ("sip:+74951234567@pbx", "", &["pcma"], &["pcmu"], "488 Codec Mismatch"),
+            ("sip:+74951234567@pbx", "", &["g722", "telephone-event"], &[], "carrier-b,carrier-c"),
+            ("sip:+74951234567@pbx", "", &["pcmu"], &[], "carrier-a,carrier-b"),
+            ("sip:84951234567@pbx", "local", &[], &[], "carrier-a,carrier-b"),
+            ("tel:8-495-123-45-67", "no-such-plan", &[], &[], "carrier-a,carrier-b"),
+        ];
+        for &(uri, plan, offered, account, expected) in cases {
+            let decision = tables.route(&request(uri, plan, offered, account), &AllAvailable, 7);
+            assert_eq!(summary(&decision), expected, "{uri} plan={plan:?} offered={offered:?}");
+        }
+    }
+
+    #[test]
+    fn national_number_with_8_is_routed_as_plus_7_and_formatted_per_gateway() {
+        let tables = tables(FILE);
+        let decision = tables.route(&RouteRequest::new("sip:84951234567@pbx"), &AllAvailable, 0);
+        let [a, b] = <[Target; 2]>::try_from(targets(decision)).expect("two targets");
+        assert_eq!(a.number, "+74951234567");
+        assert_eq!(a.uri, "sip:+74951234567@192.0.2.1:5060");
+        assert_eq!(a.codecs, ["pcma", "pcmu"], "gateway order, group filter, no DTMF in group");
+        assert_eq!(a.ring_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(a.headers.caller_id.as_deref(), Some("74950000000"));
+        assert!(!a.headers.allows("x-internal"));
+        assert_eq!(b.uri, "sip:84951234567@[2001:db8::2]:5061;transport=tcp");
+        assert_eq!(b.codecs, ["pcma", "pcmu", "g722"], "group list when the gateway allows any");
+    }
+
+    #[test]
+    fn failover_policy_comes_from_the_gateway_then_the_group_then_routing() {
+        let tables = tables(FILE);
+        let all_down_but_c = |gateway: &str| match gateway {
+            "carrier-c" => Availability::Available,
+            _ => Availability::Down,
+        };
+        let moscow = RouteRequest::new("sip:+74951234567@pbx");
+        let c = targets(tables.route(&moscow, &all_down_but_c, 0)).remove(0);
+        assert_eq!(c.uri, "sip:0074951234567@sip.carrier-c.example");
+        assert!(c.failover.fails_over(Outcome::Status(480)), "gateway override");
+        assert!(!c.failover.fails_over(Outcome::Status(503)));
+
+        let a = targets(tables.route(&moscow, &AllAvailable, 0)).remove(0);
+        assert!(a.failover.fails_over(Outcome::Status(503)), "group override");
+        assert!(!a.failover.fails_over(Outcome::Status(500)));
+
+        let split = request("sip:+74951234567@pbx", "weighted", &[], &[]);
+        for target in targets(tables.route(&split, &AllAvailable, 0)) {
+            let policy = &target.failover;
+            let expected = target.gateway.as_deref() != Some("carrier-c");
+            assert_eq!(policy == &FailoverPolicy::default(), expected, "{:?}", target.gateway);
+        }
+    }
+
+    #[test]
+    fn down_and_full_gateways_are_skipped_and_none_left_is_480_empty_route_set() {
+        let tables = tables(FILE);
+        let request = RouteRequest::new("sip:+74951234567@pbx");
+        let a_down_b_full = |gateway: &str| match gateway {
+            "carrier-a" => Availability::Down,
+            "carrier-b" => Availability::AtLimit,
+            _ => Availability::Available,
+        };
+        assert_eq!(summary(&tables.route(&request, &a_down_b_full, 0)), "carrier-c");
+        let all_down = |_: &str| Availability::Down;
+        assert_eq!(summary(&tables.route(&request, &all_down, 0)), "480 Empty Route Set");
+    }
+
+    #[test]
+    fn look_ahead_truncates_the_ordered_targets() {
+        let tables = tables(FILE);
+        assert_eq!(tables.look_ahead(), 2);
+        let request = request("sip:+74951234567@pbx", "premium", &[], &[]);
+        assert_eq!(summary(&tables.route(&request, &AllAvailable, 0)), "carrier-a,carrier-b");
+    }
+
+    #[test]
+    fn weights_70_30_decide_the_first_gateway_in_about_70_percent_of_seeds() {
+        let tables = tables(FILE);
+        let request = request("sip:+74951234567@pbx", "weighted", &[], &[]);
+        let mut first_a = 0;
+        for seed in 0..10_000 {
+            let targets = targets(tables.route(&request, &AllAvailable, seed));
+            assert_eq!(targets.len(), 2);
+            assert_ne!(targets[0].gateway.as_deref(), Some("carrier-c"), "priority 2 is last");
+            first_a += usize::from(targets[0].gateway.as_deref() == Some("carrier-a"));
+        }
+        assert!((6_700..=7_300).contains(&first_a), "carrier-a first in {first_a} of 10000");
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_targets() {
+        let tables = tables(FILE);
+        let request = request("sip:+74951234567@pbx", "weighted", &[], &[]);
+        for seed in [1, 2, 3, 99] {
+            let once = tables.route(&request, &AllAvailable, seed);
+            assert_eq!(once, tables.route(&request, &AllAvailable, seed));
+        }
+    }
+
+    #[test]
+    fn longest_prefix_wins_and_empty_prefix_catches_the_rest() {
+        let tables = tables(
+            r#"
+[[gateways]]
+name = "short"
+address = "192.0.2.1"
+[[gateways]]
+name = "long"
+address = "192.0.2.2"
+[[gateways]]
+name = "any"
+address = "192.0.2.3"
+[[gateway_groups]]
+name = "short"
+members = [{ gateway = "short" }]
+[[gateway_groups]]
+name = "long"
+members = [{ gateway = "long" }]
+[[gateway_groups]]
+name = "any"
+members = [{ gateway = "any" }]
+[[routes]]
+prefix = "+7"
+group = "short"
+[[routes]]
+prefix = "+7495"
+group = "long"
+[[routes]]
+prefix = ""
+group = "any"
+"#,
+        );
+        let cases = [
+            ("+74951234567", "long"),
+            ("+7495", "long"),
+            ("+749", "short"),
+            ("+1212", "any"),
+            ("100", "any"),
+            ("*21#", "any"),
+        ];
+        for (number, expected) in cases {
+            let request = RouteRequest::new(format!("sip:{number}@pbx"));
+            assert_eq!(summary(&tables.route(&request, &AllAvailable, 0)), expected, "{number}");
+        }
+    }
+
+    #[test]
+    fn without_routes_every_request_continues_to_the_next_router() {
+        let tables = Tables::default();
+        let request = RouteRequest::new("sip:+74951234567@pbx");
+        assert_eq!(tables.route(&request, &AllAvailable, 0), Decision::Continue);
+        assert_eq!(tables.look_ahead(), 3);
+        assert_eq!(tables.ring_timeout(), Some(Duration::from_secs(60)));
+        assert!(tables.gateways().is_empty());
+    }
+
+    #[test]
+    fn gateways_are_looked_up_by_name_with_their_settings() {
+        let tables = tables(FILE);
+        let b = tables.gateway("carrier-b").expect("carrier-b");
+        assert_eq!(b.transport, Transport::Tcp);
+        assert_eq!(b.credentials.as_ref().map(|c| c.username.as_str()), Some("ringway"));
+        assert!(!tables.gateway("off").expect("off").enabled);
+        assert!(tables.gateway("nope").is_none());
+        let names: Vec<&str> = tables.gateways().iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["carrier-a", "carrier-b", "carrier-c", "off"]);
+    }
+
+    #[test]
+    fn tables_are_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Tables>();
     }
 }
