@@ -94,11 +94,13 @@ pub struct Gateway {
 
 impl Gateway {
     /// The Request-URI of a B-leg to this gateway for an already formatted number:
-    /// `sip:<number>@<address>`, with `;transport=tcp` over TCP.
+    /// `sip:<number>@<address>`, with `;transport=tcp` over TCP. `#` is not allowed unescaped
+    /// in a SIP URI user part (RFC 3261 §25.1), so it is written `%23`.
     pub fn uri_for(&self, formatted_number: &str) -> String {
+        let user = formatted_number.replace('#', "%23");
         match self.transport {
-            Transport::Udp => format!("sip:{formatted_number}@{}", self.address),
-            Transport::Tcp => format!("sip:{formatted_number}@{};transport=tcp", self.address),
+            Transport::Udp => format!("sip:{user}@{}", self.address),
+            Transport::Tcp => format!("sip:{user}@{};transport=tcp", self.address),
         }
     }
 }
@@ -199,6 +201,28 @@ mod tests {
         for (address, expected) in cases {
             assert_eq!(check_address(address), expected, "{address}");
         }
+    }
+
+    #[test]
+    fn target_uri_escapes_hash_and_names_tcp_per_rfc3261_section_25_1() {
+        let mut gateway = Gateway {
+            name: "gw".into(),
+            address: "[2001:db8::1]:5061".into(),
+            transport: Transport::Udp,
+            enabled: true,
+            max_calls: 0,
+            probe: None,
+            credentials: None,
+            number_format: NumberFormat::E164,
+            strip_digits: 0,
+            add_prefix: String::new(),
+            codecs: vec![],
+            headers: HeaderPolicy::default(),
+            failover: None,
+        };
+        assert_eq!(gateway.uri_for("*21#"), "sip:*21%23@[2001:db8::1]:5061");
+        gateway.transport = Transport::Tcp;
+        assert_eq!(gateway.uri_for("+7495"), "sip:+7495@[2001:db8::1]:5061;transport=tcp");
     }
 
     #[test]
