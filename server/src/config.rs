@@ -42,6 +42,11 @@ const DEFAULT_T1_MS: u64 = 500;
 const DEFAULT_T2_MS: u64 = 4000;
 const DEFAULT_T4_MS: u64 = 5000;
 
+/// Calls end after this long unless configured otherwise (0 = no limit).
+const DEFAULT_MAX_DURATION_SECS: u64 = 14_400;
+/// Retry-After of `503 Service Unavailable` when a limit refuses a call.
+const DEFAULT_RETRY_AFTER_SECS: u64 = 5;
+
 /// More shard tasks than this is a typo, not a deployment (each may get a worker thread).
 const MAX_SHARDS: u64 = 1024;
 /// A bound on per-connection buffering; SIP messages that large do not exist in practice.
@@ -52,7 +57,7 @@ const MAX_TIMER_MS: u64 = 3_600_000;
 const MAX_IDLE_SECS: u64 = 86_400;
 
 /// The validated configuration the daemon runs with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// Where Ringway keeps its on-disk store (registrations, CDRs, balances).
     pub data_dir: PathBuf,
@@ -72,6 +77,11 @@ pub struct Settings {
     pub accounts: Vec<Account>,
     /// `[[trusted]]`: peers identified by source address.
     pub trusted: Vec<TrustedPeer>,
+    /// `[calls]`: admission limits and the maximum call duration.
+    pub calls: crate::calls::CallLimits,
+    /// The built-in routing tables (`[routing]`, `[[gateways]]`, `[[routes]]`…), already
+    /// checked by [`ringway_dialplan::Tables::new`].
+    pub dialplan: ringway_dialplan::DialplanConfig,
 }
 
 /// The `[sip]` table, validated.
@@ -192,6 +202,12 @@ pub enum Problem {
         default: u64,
         /// max_expires.
         max: u64,
+    },
+    /// A problem the routing tables found (unknown gateway, duplicate route…).
+    #[error("{message}")]
+    Routing {
+        /// The router's message.
+        message: String,
     },
     /// Two accounts with one username.
     #[error("account {username:?} is defined twice")]
@@ -345,8 +361,32 @@ impl Settings {
         let security = registrar::validate_security(raw.security)?;
         let accounts = registrar::validate_accounts(raw.accounts, &registrar)?;
         let trusted = registrar::validate_trusted(raw.trusted, &accounts)?;
-        Ok(Settings { data_dir, log_level, sip, http, registrar, auth, security, accounts, trusted })
+        let calls = validate_calls(&raw.calls)?;
+        let dialplan = ringway_dialplan::DialplanConfig {
+            routing: raw.routing,
+            numbering_plans: raw.numbering_plans,
+            tariff_plans: raw.tariff_plans,
+            gateways: raw.gateways,
+            gateway_groups: raw.gateway_groups,
+            routes: raw.routes,
+        };
+        if let Err(problems) = ringway_dialplan::Tables::new(&dialplan) {
+            // The first problem in file order; the rest are usually its consequences.
+            let first = problems.into_iter().next().expect("Tables::new reports at least one problem");
+            return Err(Located { span: first.span.unwrap_or(0..0), problem: Problem::Routing { message: first.message } });
+        }
+        Ok(Settings { data_dir, log_level, sip, http, registrar, auth, security, accounts, trusted, calls, dialplan })
     }
+}
+
+fn validate_calls(t: &file::CallsTable) -> Result<crate::calls::CallLimits, Located> {
+    let max_duration = bounded(&t.max_duration_secs, "calls.max_duration_secs", DEFAULT_MAX_DURATION_SECS, 0, 7 * 86_400)?;
+    Ok(crate::calls::CallLimits {
+        max_calls: bounded(&t.max_calls, "calls.max_calls", 0, 0, 10_000_000)? as u32,
+        max_calls_per_second: bounded(&t.max_calls_per_second, "calls.max_calls_per_second", 0, 0, 1_000_000)? as u32,
+        retry_after_secs: bounded(&t.retry_after_secs, "calls.retry_after_secs", DEFAULT_RETRY_AFTER_SECS, 1, 3600)? as u32,
+        max_duration: (max_duration > 0).then(|| Duration::from_secs(max_duration)),
+    })
 }
 
 fn validate_sip(sip: file::SipTable) -> Result<SipSettings, Located> {

@@ -8,6 +8,7 @@
 //! Shutdown: the caller's `shutdown` future (SIGINT/SIGTERM in `main.rs`) fans out to every
 //! component through a watch channel; `run` returns once all of them have stopped.
 
+use crate::calls::CallPolicy;
 use std::future::Future;
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -250,6 +251,13 @@ fn start_sip(
             location.publish(aor.clone(), bindings.clone());
         }
     }
+    let tables = ringway_dialplan::Tables::new(&settings.dialplan).unwrap_or_else(|_| {
+        // Settings::validate built these tables already; an error here is a bug, so serve with
+        // empty tables (every call to a number is 404) rather than refuse to start.
+        tracing::error!("routing tables rejected after validation; routing is off");
+        ringway_dialplan::Tables::default()
+    });
+    let calls = Arc::new(CallPolicy::new(settings, tables));
     let seeds = RandomState::new();
     let mut tasks = Vec::new();
     for (index, (inputs, registrar)) in receivers.into_iter().zip(registrars).enumerate() {
@@ -263,6 +271,7 @@ fn start_sip(
             inbox: senders[index].clone(),
             listen: bound.sip.clone(),
             server_name: sip.server_name.clone(),
+            calls: calls.clone(),
         };
         let shard = Shard::new(id, timers, endpoint.clone(), registrar, seed, links);
         tasks.push(tokio::spawn(shard.run(inputs, stopped(stop))));

@@ -348,7 +348,7 @@ impl Shard {
             CallEffect::Occupy { gateway } => self.links.calls.occupy(&gateway),
             CallEffect::Vacate { gateway } => self.links.calls.vacate(&gateway),
             CallEffect::Event(event) => {
-                if let CallEvent::Ended { account, status, ref reason, .. } = event {
+                if let CallEvent::Ended { ref account, status, ref reason, .. } = event {
                     self.links.calls.release(account.as_deref());
                     self.links.metrics.call_ended(status);
                     debug!(status, reason = %reason, "call ended");

@@ -123,8 +123,6 @@ pub(super) struct Leg {
     /// The INVITE as sent (for CANCEL, auth retries and the ACK).
     pub invite: Request,
     pub tx: Option<ClientTransactionId>,
-    /// The confirmed dialog once a 2xx arrived.
-    pub dialog: Option<Dialog>,
     /// The ACK sent for the 2xx, repeated for each 2xx retransmission.
     pub ack: Option<Request>,
     pub ringing: bool,
@@ -132,7 +130,6 @@ pub(super) struct Leg {
     pub cancelling: bool,
     pub auth_tried: bool,
     pub outcome: Option<AttemptOutcome>,
-    pub started: Instant,
 }
 
 impl Leg {
@@ -178,7 +175,6 @@ pub(super) enum Phase {
 /// A call: the caller's INVITE and everything it started.
 #[derive(Debug)]
 pub(super) struct Call {
-    pub key: CallKey,
     pub phase: Phase,
     /// The caller's INVITE server transaction and the request.
     pub a_tx: ServerTransactionId,
@@ -213,19 +209,17 @@ pub(super) struct Call {
 
 impl Leg {
     /// An attempt toward `target` with `invite`, already over when `outcome` is given.
-    pub fn new(target: Target, invite: Request, started: Instant, outcome: Option<AttemptOutcome>) -> Leg {
+    pub fn new(target: Target, invite: Request, outcome: Option<AttemptOutcome>) -> Leg {
         Leg {
             target,
             invite,
             tx: None,
-            dialog: None,
             ack: None,
             ringing: false,
             ring_timed_out: false,
             cancelling: false,
             auth_tried: false,
             outcome,
-            started,
         }
     }
 }

@@ -162,7 +162,6 @@ impl B2bua {
         let call_id = invite.headers.call_id().unwrap_or_default().to_owned();
         let offer = invite.body.clone();
         let call = Call {
-            key,
             phase: Phase::Routing,
             a_tx: tx,
             a_flow: source,
@@ -254,7 +253,7 @@ impl B2bua {
             Ok(body) => body,
             Err(outcome) => {
                 let invite = Request::new(Method::Invite, target.uri.clone());
-                call.legs.push(Leg::new(target, invite, now, Some(outcome)));
+                call.legs.push(Leg::new(target, invite, Some(outcome)));
                 return false;
             }
         };
@@ -266,7 +265,7 @@ impl B2bua {
         let uri = target.uri.clone();
         match sent {
             Ok(tx) => {
-                call.legs.push(Leg { tx: Some(tx), ..Leg::new(target, invite, now, None) });
+                call.legs.push(Leg { tx: Some(tx), ..Leg::new(target, invite, None) });
                 self.client_txs.insert(tx, (key, ClientRole::Invite(index)));
                 self.tags.insert(tag, (key, Party::Leg(index)));
                 if let Some(ring) = ring {
@@ -280,7 +279,7 @@ impl B2bua {
             }
             Err(error) => {
                 debug!(%key, %error, "attempt not sent");
-                call.legs.push(Leg::new(target, invite, now, Some(AttemptOutcome::Timeout)));
+                call.legs.push(Leg::new(target, invite, Some(AttemptOutcome::Timeout)));
                 false
             }
         }
@@ -516,7 +515,7 @@ impl B2bua {
         match reason_header {
             Some(r) => response.headers.push(HeaderName::Reason, r),
             None => {
-                let cause = cause::cause_for_line(line);
+                let cause = catalog::entry(line).map_or_else(|| cause::cause_for_status(line.code), |e| e.q850);
                 response.headers.push(HeaderName::Reason, cause::reason_header(cause));
             }
         }
@@ -529,7 +528,7 @@ impl B2bua {
         if call.final_status.is_some() {
             return;
         }
-        self.stamp_tag(&mut response, &call.a_tag);
+        crate::sip::ident::ensure_to_tag(&mut response, &call.a_tag);
         let status = response.status.as_u16();
         let reason = String::from_utf8_lossy(&response.reason).into_owned();
         if let Err(error) = core.transactions.respond(now, call.a_tx, response) {
@@ -550,10 +549,6 @@ impl B2bua {
             by,
             billable: None,
         }));
-    }
-
-    fn stamp_tag(&self, response: &mut Response, tag: &str) {
-        crate::sip::ident::ensure_to_tag(response, tag);
     }
 
     fn stamp_a_tag(&self, key: CallKey, response: &mut Response) {

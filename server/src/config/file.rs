@@ -29,6 +29,31 @@ pub(super) struct File {
     pub accounts: Vec<super::registrar::AccountTable>,
     #[serde(default)]
     pub trusted: Vec<super::registrar::TrustedTable>,
+    #[serde(default)]
+    pub calls: CallsTable,
+    // The built-in routing tables' keys, as plain fields so their spans survive.
+    #[serde(default)]
+    pub routing: ringway_dialplan::RoutingConfig,
+    #[serde(default)]
+    pub numbering_plans: Vec<ringway_dialplan::tables::NumberingPlanConfig>,
+    #[serde(default)]
+    pub tariff_plans: Vec<ringway_dialplan::tables::TariffPlanConfig>,
+    #[serde(default)]
+    pub gateways: Vec<ringway_dialplan::tables::GatewayConfig>,
+    #[serde(default)]
+    pub gateway_groups: Vec<ringway_dialplan::tables::GatewayGroupConfig>,
+    #[serde(default)]
+    pub routes: Vec<ringway_dialplan::tables::RouteConfig>,
+}
+
+/// `[calls]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CallsTable {
+    pub max_calls: Option<Spanned<u64>>,
+    pub max_calls_per_second: Option<Spanned<u64>>,
+    pub retry_after_secs: Option<Spanned<u64>>,
+    pub max_duration_secs: Option<Spanned<u64>>,
 }
 
 /// `[log]`

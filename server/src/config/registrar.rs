@@ -61,6 +61,8 @@ pub(super) struct AccountTable {
     pub caller_id_name: Option<String>,
     pub caller_id_number: Option<String>,
     pub allowed_networks: Option<Vec<Spanned<String>>>,
+    pub max_calls: Option<Spanned<u64>>,
+    pub codecs: Option<Vec<Spanned<String>>>,
 }
 
 /// One `[[trusted]]` entry as written.
@@ -156,6 +158,10 @@ pub struct Account {
     pub caller_id_number: String,
     /// Sources it may use; empty = anywhere.
     pub allowed_networks: Vec<IpNet>,
+    /// Concurrent calls at most; 0 = unlimited (beyond: `503 Service Unavailable`).
+    pub max_calls: u32,
+    /// Codecs its calls may use, in preference order; empty = any.
+    pub codecs: Vec<String>,
 }
 
 /// A peer identified by its source address (like Asterisk's `identify`): never challenged.
@@ -300,9 +306,24 @@ pub(super) fn validate_accounts(list: Vec<AccountTable>, registrar: &RegistrarSe
             caller_id_name: a.caller_id_name.unwrap_or_default(),
             caller_id_number: a.caller_id_number.unwrap_or_default(),
             allowed_networks: networks(a.allowed_networks)?,
+            max_calls: bounded(&a.max_calls, "accounts.max_calls", 0, 0, 1_000_000)? as u32,
+            codecs: codecs(a.codecs)?,
         });
     }
     Ok(accounts)
+}
+
+/// A codec list: lower-case names the SDP layer knows.
+fn codecs(list: Option<Vec<Spanned<String>>>) -> Result<Vec<String>, Located> {
+    let mut out = Vec::new();
+    for c in list.unwrap_or_default() {
+        let name = c.get_ref().to_ascii_lowercase();
+        if !ringway_dialplan::tables::KNOWN_CODECS.contains(&name.as_str()) {
+            return Err(at(&c, Problem::Unknown { what: "codec", value: c.get_ref().clone() }));
+        }
+        out.push(name);
+    }
+    Ok(out)
 }
 
 pub(super) fn validate_trusted(list: Vec<TrustedTable>, accounts: &[Account]) -> Result<Vec<TrustedPeer>, Located> {
