@@ -221,8 +221,7 @@ impl CallPolicy {
                 let targets: Vec<Target> = bindings
                     .iter()
                     .filter_map(|b| {
-                        let spec: ListenSpec = b.source.parse().ok()?;
-                        let flow = flow_to(listen, spec.transport, spec.addr)?;
+                        let flow = binding_flow(listen, &b.contact, &b.source)?;
                         Some(Target {
                             uri: b.contact.clone(),
                             flow,
@@ -339,6 +338,29 @@ fn transport_of(t: ringway_dialplan::Transport) -> Transport {
 pub fn flow_to(listen: &[ListenSpec], transport: Transport, remote: SocketAddr) -> Option<Flow> {
     let local = listen.iter().find(|l| l.transport == transport && l.addr.is_ipv4() == remote.is_ipv4())?;
     Some(Flow { transport, local: local.addr, remote })
+}
+
+/// Where a call to a registered contact goes. Over TCP: back on the flow the REGISTER came
+/// from (the phone keeps that connection open; RFC 5626's idea). Over UDP: the Contact's own
+/// address when it is an IP literal that can be reached — that is what a LAN phone registers,
+/// and what lets one device register several contacts — but the REGISTER's source when the
+/// Contact is a private address and the source is not (the phone is behind NAT).
+fn binding_flow(listen: &[ListenSpec], contact: &str, source: &str) -> Option<Flow> {
+    let source: ListenSpec = source.parse().ok()?;
+    if source.transport != Transport::Udp {
+        return flow_to(listen, source.transport, source.addr);
+    }
+    let contact_addr = crate::sip::message::Uri::parse(contact).ok().and_then(|uri| {
+        let ip = uri.host.as_ref()?.ip()?;
+        let tcp = uri.params.get("transport").flatten().is_some_and(|t| !t.eq_ignore_ascii_case("udp"));
+        (!tcp).then(|| SocketAddr::new(ip, uri.port.unwrap_or(5060)))
+    });
+    let remote = match contact_addr {
+        Some(addr) if crate::sdp::is_private(addr.ip()) && !crate::sdp::is_private(source.addr.ip()) => source.addr,
+        Some(addr) if !addr.ip().is_unspecified() => addr,
+        _ => source.addr,
+    };
+    flow_to(listen, Transport::Udp, remote)
 }
 
 /// A gateway address (`host[:port]`, default port 5060), resolved once.
