@@ -371,3 +371,137 @@ fn resolve(address: &str) -> Option<SocketAddr> {
     let with_port = if address.ends_with(']') || !address.contains(':') { format!("{address}:5060") } else { address.to_owned() };
     with_port.to_socket_addrs().ok()?.next()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Metrics;
+    use crate::store::binding::Binding;
+    use std::sync::Arc;
+
+    const CONFIG: &str = r#"
+[[accounts]]
+username = "1001"
+password = "x"
+max_calls = 1
+codecs = ["pcma"]
+[[accounts]]
+username = "2001"
+password = "y"
+[[gateways]]
+name = "gw1"
+address = "127.0.0.1:5070"
+max_calls = 1
+[[gateways]]
+name = "gw2"
+address = "127.0.0.1:5071"
+[[gateway_groups]]
+name = "all"
+members = [{ gateway = "gw1", priority = 1 }, { gateway = "gw2", priority = 2 }]
+[[routes]]
+prefix = "+7"
+group = "all"
+[calls]
+max_calls = 2
+max_calls_per_second = 3
+"#;
+
+    fn policy(text: &str) -> CallPolicy {
+        let settings = Settings::from_toml(text, "t.toml").unwrap();
+        let tables = Tables::new(&settings.dialplan).unwrap();
+        CallPolicy::new(&settings, tables)
+    }
+
+    fn listen() -> Vec<ListenSpec> {
+        vec!["udp:127.0.0.1:5060".parse().unwrap(), "tcp:127.0.0.1:5060".parse().unwrap()]
+    }
+
+    fn info(uri: &str, account: Option<&str>) -> RouteInfo {
+        RouteInfo { request_uri: uri.into(), caller: Some("1001".into()), account: account.map(str::to_owned), offered_codecs: Vec::new() }
+    }
+
+    fn aor(user: &str) -> String {
+        format!("sip:{user}@ringway")
+    }
+
+    #[test]
+    fn admission_counts_global_and_account_calls_and_releases_them() {
+        let p = policy(&CONFIG.replace("max_calls_per_second = 3", "max_calls_per_second = 0"));
+        let now = Instant::now();
+        assert_eq!(p.admit(now, Some("1001")), Ok(()));
+        assert_eq!(p.admit(now, Some("1001")), Err(Refusal::AccountCalls), "the account allows one call");
+        assert_eq!(p.admit(now, Some("2001")), Ok(()));
+        assert_eq!(p.admit(now, None), Err(Refusal::Calls), "two calls in all");
+        p.release(Some("1001"));
+        assert_eq!(p.active_calls(), 1);
+        assert_eq!(p.admit(now, Some("1001")), Ok(()));
+    }
+
+    #[test]
+    fn the_call_rate_limit_refuses_beyond_its_rate_within_one_second() {
+        let p = policy(&CONFIG.replace("max_calls = 2", "max_calls = 0"));
+        let now = Instant::now();
+        let admitted = (0..5).filter(|_| p.admit(now, None).is_ok()).count();
+        assert_eq!(admitted, 3);
+        assert_eq!(p.admit(now + Duration::from_millis(1000), None), Ok(()), "a new second, a new allowance");
+    }
+
+    #[test]
+    fn a_gateway_at_its_limit_or_down_is_skipped_and_none_left_is_480_empty_route_set() {
+        let p = policy(CONFIG);
+        let location = LocationView::new(Arc::new(Metrics::new()));
+        let plan = p.plan(&info("sip:+74951234567@ringway", None), &location, &listen(), aor, 1);
+        let Plan::Sequential(targets) = plan else { panic!("{plan:?}") };
+        assert_eq!(targets.iter().map(|t| t.gateway.clone().unwrap()).collect::<Vec<_>>(), ["gw1", "gw2"]);
+        p.occupy("gw1");
+        let Plan::Sequential(targets) = p.plan(&info("sip:+74951234567@ringway", None), &location, &listen(), aor, 1) else { panic!() };
+        assert_eq!(targets.len(), 1, "gw1 is at its limit");
+        p.probe_result("gw2", false);
+        assert_eq!(p.availability("gw2"), Availability::Available, "one missed probe is not down");
+        p.probe_result("gw2", false);
+        assert_eq!(p.availability("gw2"), Availability::Down);
+        assert_eq!(p.plan(&info("sip:+74951234567@ringway", None), &location, &listen(), aor, 1), Plan::Reject(catalog::EMPTY_ROUTE_SET_480));
+        p.probe_result("gw2", true);
+        p.vacate("gw1");
+        assert_eq!(p.availability("gw1"), Availability::Available);
+    }
+
+    #[test]
+    fn registered_users_ring_on_every_contact_and_known_but_unregistered_ones_get_480() {
+        let p = policy(CONFIG);
+        let location = LocationView::new(Arc::new(Metrics::new()));
+        let binding = |contact: &str, source: &str| Binding {
+            aor: aor("2001"),
+            contact: contact.into(),
+            expires_at: u64::MAX,
+            q: None,
+            call_id: "c".into(),
+            cseq: 1,
+            path: Vec::new(),
+            source: source.into(),
+            user_agent: None,
+        };
+        assert_eq!(p.plan(&info("sip:2001@ringway", None), &location, &listen(), aor, 1), Plan::Reject(catalog::TEMPORARILY_UNAVAILABLE_480));
+        assert_eq!(p.plan(&info("sip:nobody@ringway", None), &location, &listen(), aor, 1), Plan::Reject(catalog::NOT_FOUND_404));
+        location.publish(
+            aor("2001"),
+            Arc::new(vec![
+                binding("sip:2001@127.0.0.2:5062", "udp:127.0.0.2:5062"),
+                binding("sip:2001@192.168.1.20:5060", "udp:203.0.113.9:40000"),
+                binding("sip:2001@10.0.0.5:5060;transport=tcp", "tcp:127.0.0.3:50000"),
+            ]),
+        );
+        let Plan::Parallel(targets) = p.plan(&info("sip:2001@ringway", None), &location, &listen(), aor, 1) else { panic!() };
+        let remotes: Vec<String> = targets.iter().map(|t| format!("{}:{}", t.flow.transport, t.flow.remote)).collect();
+        assert_eq!(remotes, ["udp:127.0.0.2:5062", "udp:203.0.113.9:40000", "tcp:127.0.0.3:50000"], "contact; NAT source; TCP flow");
+    }
+
+    #[test]
+    fn an_account_codec_policy_the_offer_cannot_meet_is_488_codec_mismatch() {
+        let p = policy(CONFIG);
+        let location = LocationView::new(Arc::new(Metrics::new()));
+        let mut request = info("sip:+74951234567@ringway", Some("1001"));
+        request.offered_codecs = vec!["pcmu".into()];
+        assert_eq!(p.plan(&request, &location, &listen(), aor, 1), Plan::Reject(catalog::CODEC_MISMATCH_488));
+    }
+}

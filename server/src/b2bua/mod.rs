@@ -142,6 +142,12 @@ impl B2bua {
         self.calls.len()
     }
 
+    /// Entries in the engine's indexes (tags, server and client transactions); all zero once
+    /// every call is over and the layer has reported its transactions terminated.
+    pub fn index_sizes(&self) -> (usize, usize, usize) {
+        (self.tags.len(), self.server_txs.len(), self.client_txs.len())
+    }
+
     /// The next effect to execute.
     pub fn poll_effect(&mut self) -> Option<Effect> {
         self.effects.pop_front()
@@ -744,12 +750,17 @@ impl B2bua {
         }
     }
 
-    /// Drops a call and every index entry naming it (the owner of state removes it).
+    /// Drops a call and the tags naming it (the owner of state removes it). Transaction index
+    /// entries go when the layer reports each transaction terminated; until then they name a
+    /// call that no longer exists, which every handler treats as "already over".
     fn collect(&mut self, key: CallKey) {
         let Some(call) = self.calls.remove(&key) else { return };
-        self.tags.retain(|_, (k, _)| *k != key);
-        self.server_txs.retain(|_, k| *k != key);
-        self.client_txs.retain(|_, (k, _)| *k != key);
+        self.tags.remove(&call.a_tag);
+        for leg in &call.legs {
+            if let Some(tag) = leg.invite.headers.from_addr().ok().and_then(|f| f.tag()) {
+                self.tags.remove(tag);
+            }
+        }
         debug!(%key, legs = call.legs.len(), "call state removed");
     }
 }

@@ -31,9 +31,11 @@ struct Rig {
 
 impl Rig {
     fn new() -> Rig {
+        #[allow(clippy::disallowed_methods)] // the fake clock needs an origin; only offsets matter
+        let origin = Instant::now();
         let settings = CallSettings { max_duration: Some(Duration::from_secs(3600)), t1: T1, t2: Duration::from_secs(4), server_name: "Ringway".into() };
         Rig {
-            now: Instant::now(),
+            now: origin,
             transactions: TransactionLayer::new(TimerConfig::default()),
             minter: Minter::new(ShardId(0), 7),
             b2bua: B2bua::new(settings),
@@ -515,4 +517,21 @@ fn a_gateway_challenge_is_answered_once_with_its_credentials_per_rfc3261_section
     assert_eq!(second.headers.call_id().unwrap(), first.headers.call_id().unwrap());
     let credentials = String::from_utf8_lossy(second.headers.get(&HeaderName::ProxyAuthorization).unwrap()).into_owned();
     assert!(credentials.contains("username=\"trunk\"") && credentials.contains("realm=\"carrier\""), "{credentials}");
+}
+
+#[test]
+fn nothing_is_left_behind_once_a_call_is_over_and_its_transactions_have_terminated() {
+    let mut rig = Rig::new();
+    let (b, tag) = answered_call(&mut rig);
+    rig.deliver(CALLER, &from_caller("ACK", 1, &tag, ""));
+    rig.deliver(CALLER, &from_caller("BYE", 2, &tag, ""));
+    let bye = rig.take_request(GW1, Method::Bye);
+    rig.deliver(GW1, &answer(&bye, "200 OK", "", GW1, ""));
+    let _ = b;
+    for _ in 0..70 {
+        rig.advance(T1);
+    }
+    assert_eq!(rig.b2bua.calls(), 0);
+    assert_eq!(rig.b2bua.index_sizes(), (0, 0, 0));
+    assert_eq!(rig.transactions.stats().server_transactions + rig.transactions.stats().client_transactions, 0);
 }
