@@ -203,6 +203,8 @@ pub(super) struct Call {
     pub cancelled: bool,
     /// The status line the caller got, once it has one.
     pub final_status: Option<(u16, String)>,
+    /// Timers armed for this call (removed with it).
+    pub timers: Vec<(Instant, u64)>,
     /// In-dialog requests relayed to the other side, by the origin's server transaction.
     pub relays: std::collections::HashMap<ServerTransactionId, Request>,
 }

@@ -8,7 +8,6 @@ use crate::sip::Flow;
 use crate::sip::message::{HeaderName, Method, Request, Response};
 use crate::sip::transaction::ServerTransactionId;
 use ringway_sdk::StatusCode;
-use std::cmp::Reverse;
 use std::time::Instant;
 use tracing::debug;
 
@@ -180,7 +179,7 @@ impl B2bua {
                 let give_up_at = now + 64 * t1;
                 let next_at = if reliable { give_up_at } else { now + t1 };
                 here.unacked = Some(Unacked { tx: origin, response: out, interval: t1, next_at, give_up_at, initial: false });
-                self.timers.push(Reverse((next_at, key, TimerKind::Retransmit(!from_a))));
+                self.set_timer(next_at, key, TimerKind::Retransmit(!from_a));
             } else {
                 here.invite_pending = false;
             }

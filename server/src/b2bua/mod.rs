@@ -43,8 +43,7 @@ use crate::sip::transaction::{ClientTransactionId, ServerTransactionId, Transact
 use call::{Call, Leg, Phase, Side, Unacked};
 use foldhash::{HashMap, HashMapExt};
 use ringway_sdk::{StatusCode, StatusLine, catalog, cause};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 use tracing::debug;
 
@@ -118,7 +117,8 @@ pub struct B2bua {
     tags: HashMap<String, (CallKey, Party)>,
     server_txs: HashMap<ServerTransactionId, CallKey>,
     client_txs: HashMap<ClientTransactionId, (CallKey, ClientRole)>,
-    timers: BinaryHeap<Reverse<(Instant, CallKey, TimerKind)>>,
+    timers: std::collections::BTreeMap<(Instant, u64), (CallKey, TimerKind)>,
+    timer_seq: u64,
     effects: VecDeque<Effect>,
 }
 
@@ -132,7 +132,8 @@ impl B2bua {
             tags: HashMap::new(),
             server_txs: HashMap::new(),
             client_txs: HashMap::new(),
-            timers: BinaryHeap::new(),
+            timers: std::collections::BTreeMap::new(),
+            timer_seq: 0,
             effects: VecDeque::new(),
         }
     }
@@ -142,10 +143,10 @@ impl B2bua {
         self.calls.len()
     }
 
-    /// Entries in the engine's indexes (tags, server and client transactions); all zero once
-    /// every call is over and the layer has reported its transactions terminated.
-    pub fn index_sizes(&self) -> (usize, usize, usize) {
-        (self.tags.len(), self.server_txs.len(), self.client_txs.len())
+    /// Entries in the engine's indexes (tags, server and client transactions, timers); all zero
+    /// once every call is over and the layer has reported its transactions terminated.
+    pub fn index_sizes(&self) -> (usize, usize, usize, usize) {
+        (self.tags.len(), self.server_txs.len(), self.client_txs.len(), self.timers.len())
     }
 
     /// The next effect to execute.
@@ -155,7 +156,7 @@ impl B2bua {
 
     /// When [`handle_timeout`](Self::handle_timeout) must next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.peek().map(|Reverse((at, ..))| *at)
+        self.timers.keys().next().map(|(at, _)| *at)
     }
 
     /// A new INVITE (no To tag) from an admitted caller. Its offer is checked (no audio →
@@ -185,6 +186,7 @@ impl B2bua {
             cancelled: false,
             final_status: None,
             relays: Default::default(),
+            timers: Vec::new(),
             a_invite: invite,
         };
         let request_uri = String::from_utf8_lossy(&call.a_invite.uri).into_owned();
@@ -275,7 +277,7 @@ impl B2bua {
                 self.client_txs.insert(tx, (key, ClientRole::Invite(index)));
                 self.tags.insert(tag, (key, Party::Leg(index)));
                 if let Some(ring) = ring {
-                    self.timers.push(Reverse((now + ring, key, TimerKind::Ring(index))));
+                    self.set_timer(now + ring, key, TimerKind::Ring(index));
                 }
                 if let Some(gateway) = &gateway {
                     self.effects.push_back(Effect::Occupy { gateway: gateway.clone() });
@@ -365,11 +367,12 @@ impl B2bua {
 
     /// Fires the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant, core: &mut Core<'_>) {
-        while let Some(Reverse((at, key, kind))) = self.timers.peek().copied() {
+        while let Some(entry) = self.timers.first_entry() {
+            let (at, _) = *entry.key();
             if at > now {
                 break;
             }
-            self.timers.pop();
+            let (key, kind) = entry.remove();
             if !self.calls.contains_key(&key) {
                 continue;
             }
@@ -645,9 +648,9 @@ impl B2bua {
             invite_pending: false,
         });
         call.final_status = Some((response.status.as_u16(), String::from_utf8_lossy(&response.reason).into_owned()));
-        self.timers.push(Reverse((next_at, key, TimerKind::Retransmit(false))));
+        self.set_timer(next_at, key, TimerKind::Retransmit(false));
         if let Some(max) = self.settings.max_duration {
-            self.timers.push(Reverse((now + max, key, TimerKind::MaxDuration)));
+            self.set_timer(now + max, key, TimerKind::MaxDuration);
         }
         self.effects.push_back(Effect::Event(CallEvent::Answered { call: key, gateway }));
     }
@@ -686,7 +689,7 @@ impl B2bua {
         unacked.interval = (unacked.interval * 2).min(t2);
         unacked.next_at = (now + unacked.interval).min(unacked.give_up_at);
         let next = unacked.next_at;
-        self.timers.push(Reverse((next, key, TimerKind::Retransmit(b_side))));
+        self.set_timer(next, key, TimerKind::Retransmit(b_side));
     }
 
     /// Ends an answered call: BYE to each side that has a dialog (the one that hung up is
@@ -750,11 +753,25 @@ impl B2bua {
         }
     }
 
+    /// Arms a timer of `key`'s call; the call remembers it so that it goes with the call.
+    fn set_timer(&mut self, at: Instant, key: CallKey, kind: TimerKind) {
+        let Some(call) = self.calls.get_mut(&key) else { return };
+        self.timer_seq += 1;
+        let id = (at, self.timer_seq);
+        // Fired and stale entries are pruned here, so the list stays a handful long.
+        call.timers.retain(|t| self.timers.contains_key(t));
+        call.timers.push(id);
+        self.timers.insert(id, (key, kind));
+    }
+
     /// Drops a call and the tags naming it (the owner of state removes it). Transaction index
     /// entries go when the layer reports each transaction terminated; until then they name a
     /// call that no longer exists, which every handler treats as "already over".
     fn collect(&mut self, key: CallKey) {
         let Some(call) = self.calls.remove(&key) else { return };
+        for id in &call.timers {
+            self.timers.remove(id);
+        }
         self.tags.remove(&call.a_tag);
         for leg in &call.legs {
             if let Some(tag) = leg.invite.headers.from_addr().ok().and_then(|f| f.tag()) {

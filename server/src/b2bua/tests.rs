@@ -524,6 +524,7 @@ fn nothing_is_left_behind_once_a_call_is_over_and_its_transactions_have_terminat
     let mut rig = Rig::new();
     let (b, tag) = answered_call(&mut rig);
     rig.deliver(CALLER, &from_caller("ACK", 1, &tag, ""));
+    rig.advance(T1);
     rig.deliver(CALLER, &from_caller("BYE", 2, &tag, ""));
     let bye = rig.take_request(GW1, Method::Bye);
     rig.deliver(GW1, &answer(&bye, "200 OK", "", GW1, ""));
@@ -532,6 +533,6 @@ fn nothing_is_left_behind_once_a_call_is_over_and_its_transactions_have_terminat
         rig.advance(T1);
     }
     assert_eq!(rig.b2bua.calls(), 0);
-    assert_eq!(rig.b2bua.index_sizes(), (0, 0, 0));
+    assert_eq!(rig.b2bua.index_sizes(), (0, 0, 0, 0), "the maximum-duration timer goes with the call");
     assert_eq!(rig.transactions.stats().server_transactions + rig.transactions.stats().client_transactions, 0);
 }
