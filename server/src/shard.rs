@@ -367,18 +367,7 @@ impl Shard {
             let (_, name, addr, transport, every) = self.probe_due[i].clone();
             self.probe_due[i].0 = now + every;
             let Some(flow) = crate::calls::flow_to(&self.links.listen, transport, addr) else { continue };
-            let uri = format!("sip:{addr}");
-            let mut request = Request::new(Method::Options, uri.clone());
-            request.headers.push(
-                HeaderName::Via,
-                format!("SIP/2.0/{} {};branch={};rport", transport.via_name(), flow.local, self.minter.branch()),
-            );
-            request.headers.push(HeaderName::MaxForwards, "70");
-            request.headers.push(HeaderName::From, format!("<sip:ringway@{}>;tag={}", flow.local, self.minter.tag()));
-            request.headers.push(HeaderName::To, format!("<{uri}>"));
-            request.headers.push(HeaderName::CallId, self.minter.call_id());
-            request.headers.push(HeaderName::CSeq, "1 OPTIONS");
-            request.headers.push(HeaderName::UserAgent, self.links.server_name.clone());
+            let request = options_request(&mut self.minter, &format!("sip:{addr}"), flow, &self.links.server_name);
             if let Ok(tx) = self.transactions.send_request(now, request, flow) {
                 self.probes.insert(tx, name);
             }
@@ -416,26 +405,8 @@ impl Shard {
     /// Sends a keep-alive OPTIONS to a binding, back along the flow it registered from.
     fn ping(&mut self, now: Instant, aor: String, contact: String, source: &str) {
         let Ok(spec) = source.parse::<crate::config::ListenSpec>() else { return };
-        let Some(local) = self
-            .links
-            .listen
-            .iter()
-            .find(|l| l.transport == spec.transport && l.addr.is_ipv4() == spec.addr.is_ipv4())
-        else {
-            return;
-        };
-        let flow = crate::sip::Flow { transport: spec.transport, local: local.addr, remote: spec.addr };
-        let mut request = Request::new(Method::Options, contact.clone());
-        request.headers.push(
-            HeaderName::Via,
-            format!("SIP/2.0/{} {};branch={};rport", spec.transport.via_name(), local.addr, self.minter.branch()),
-        );
-        request.headers.push(HeaderName::MaxForwards, "70");
-        request.headers.push(HeaderName::From, format!("<sip:ringway@{}>;tag={}", local.addr, self.minter.tag()));
-        request.headers.push(HeaderName::To, format!("<{contact}>"));
-        request.headers.push(HeaderName::CallId, self.minter.call_id());
-        request.headers.push(HeaderName::CSeq, "1 OPTIONS");
-        request.headers.push(HeaderName::UserAgent, self.links.server_name.clone());
+        let Some(flow) = crate::calls::flow_to(&self.links.listen, spec.transport, spec.addr) else { return };
+        let request = options_request(&mut self.minter, &contact, flow, &self.links.server_name);
         match self.transactions.send_request(now, request, flow) {
             Ok(tx) => {
                 self.pings.insert(tx, (aor, contact));
@@ -456,6 +427,22 @@ impl Shard {
         metrics.transactions_add(current(&now) - current(was));
         self.exported = now;
     }
+}
+
+/// An out-of-dialog OPTIONS from Ringway to `uri` on `flow`: keep-alive pings and gateway probes.
+fn options_request(minter: &mut Minter, uri: &str, flow: crate::sip::Flow, server_name: &str) -> Request {
+    let mut request = Request::new(Method::Options, uri.to_owned());
+    request.headers.push(
+        HeaderName::Via,
+        format!("SIP/2.0/{} {};branch={};rport", flow.transport.via_name(), flow.local, minter.branch()),
+    );
+    request.headers.push(HeaderName::MaxForwards, "70");
+    request.headers.push(HeaderName::From, format!("<sip:ringway@{}>;tag={}", flow.local, minter.tag()));
+    request.headers.push(HeaderName::To, format!("<{uri}>"));
+    request.headers.push(HeaderName::CallId, minter.call_id());
+    request.headers.push(HeaderName::CSeq, "1 OPTIONS");
+    request.headers.push(HeaderName::UserAgent, server_name.to_owned());
+    request
 }
 
 /// Stateless challenges remembered for retransmissions, per shard (a few hundred KB at most).
