@@ -125,6 +125,8 @@ pub(super) struct Leg {
     pub tx: Option<ClientTransactionId>,
     /// The ACK sent for the 2xx, repeated for each 2xx retransmission.
     pub ack: Option<Request>,
+    /// Any response arrived (even 100 Trying).
+    pub heard: bool,
     pub ringing: bool,
     pub ring_timed_out: bool,
     pub cancelling: bool,
@@ -217,6 +219,7 @@ impl Leg {
             invite,
             tx: None,
             ack: None,
+            heard: false,
             ringing: false,
             ring_timed_out: false,
             cancelling: false,

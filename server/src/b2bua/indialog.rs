@@ -64,6 +64,13 @@ impl B2bua {
         } else {
             call.b.as_mut()
         };
+        if side.is_none() && from_a && request.method == Method::Bye && call.final_status.is_none() {
+            // The caller hangs up in the early dialog (RFC 3261 §15): as good as a CANCEL.
+            let a_tx = call.a_tx;
+            self.answer(now, core, tx, &request, StatusCode::OK, None);
+            self.handle_cancelled(now, core, a_tx);
+            return Handled::Yes;
+        }
         let Some(side) = side else {
             // A BYE on an early or losing branch, or before the dialog exists on our side.
             let status = if request.method == Method::Bye { StatusCode::OK } else { StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST };

@@ -399,6 +399,13 @@ impl B2bua {
         if let Some(tx) = leg.tx {
             let _ = core.transactions.cancel(now, tx);
         }
+        if !leg.heard {
+            // Not even a 100 Trying: the gateway is not there. Fail over now rather than after
+            // Timer B; the CANCEL goes out if it ever wakes up, and a late 2xx is taken or hung up.
+            leg.outcome = Some(AttemptOutcome::Timeout);
+            self.leg_over(key, index);
+            self.after_leg_failure(now, core, key, index);
+        }
     }
 
     /// A response to attempt `index`'s INVITE.
@@ -406,6 +413,7 @@ impl B2bua {
         let status = response.status.as_u16();
         let Some(call) = self.calls.get_mut(&key) else { return };
         let Some(leg) = call.legs.get_mut(index) else { return };
+        leg.heard = true;
         match status {
             100 => {}
             101..=199 => {

@@ -536,3 +536,29 @@ fn nothing_is_left_behind_once_a_call_is_over_and_its_transactions_have_terminat
     assert_eq!(rig.b2bua.index_sizes(), (0, 0, 0, 0), "the maximum-duration timer goes with the call");
     assert_eq!(rig.transactions.stats().server_transactions + rig.transactions.stats().client_transactions, 0);
 }
+
+#[test]
+fn a_gateway_that_answers_nothing_at_all_fails_over_at_the_ring_timeout_not_after_timer_b() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    let mut first = target(GW1);
+    first.ring_timeout = Some(Duration::from_secs(3));
+    rig.decide(Plan::Sequential(vec![first, target(GW2)]));
+    rig.take_request(GW1, Method::Invite);
+    rig.advance(Duration::from_secs(3));
+    rig.take_request(GW2, Method::Invite);
+}
+
+#[test]
+fn a_bye_from_the_caller_in_the_early_dialog_cancels_the_attempts_per_rfc3261_section_15() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    rig.decide(Plan::Sequential(vec![target(GW1)]));
+    let b = rig.take_request(GW1, Method::Invite);
+    rig.deliver(GW1, &answer(&b, "180 Ringing", "gw", GW1, ""));
+    let ringing = rig.take(CALLER).into_iter().find(|m| matches!(m, Message::Response(r) if r.status.as_u16() == 180)).unwrap();
+    rig.deliver(CALLER, &from_caller("BYE", 2, &to_tag(&ringing), ""));
+    let to_caller = rig.statuses(CALLER);
+    assert!(to_caller.contains(&"200 OK".to_owned()) && to_caller.contains(&"487 Request Terminated".to_owned()), "{to_caller:?}");
+    rig.take_request(GW1, Method::Cancel);
+}
