@@ -4,6 +4,7 @@
 
 pub mod digest;
 pub mod register;
+pub mod sip_peer;
 
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{BufRead, BufReader};
