@@ -278,9 +278,9 @@ impl Shard {
                     self.links.metrics.dropped(DropReason::StrayAck);
                 }
             }
-            Event::Cancelled { invite } => {
+            Event::Cancelled { invite, reason } => {
                 let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
-                if self.b2bua.handle_cancelled(now, &mut core, invite) == Handled::No {
+                if self.b2bua.handle_cancelled(now, &mut core, invite, reason) == Handled::No {
                     debug!(%invite, "CANCEL for an INVITE already answered");
                 }
             }

@@ -68,7 +68,7 @@ impl B2bua {
             // The caller hangs up in the early dialog (RFC 3261 §15): as good as a CANCEL.
             let a_tx = call.a_tx;
             self.answer(now, core, tx, &request, StatusCode::OK, None);
-            self.handle_cancelled(now, core, a_tx);
+            self.handle_cancelled(now, core, a_tx, request.headers.get(&HeaderName::Reason).cloned());
             return Handled::Yes;
         }
         let Some(side) = side else {

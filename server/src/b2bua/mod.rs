@@ -351,14 +351,14 @@ impl B2bua {
     }
 
     /// The caller's CANCEL matched its INVITE (the layer answered the CANCEL with 200).
-    pub fn handle_cancelled(&mut self, now: Instant, core: &mut Core<'_>, invite: ServerTransactionId) -> Handled {
+    /// `reason` is the CANCEL's Reason header (RFC 3326), passed on to the attempts' CANCELs.
+    pub fn handle_cancelled(&mut self, now: Instant, core: &mut Core<'_>, invite: ServerTransactionId, reason: Option<bytes::Bytes>) -> Handled {
         let Some(&key) = self.server_txs.get(&invite) else { return Handled::No };
         let Some(call) = self.calls.get_mut(&key) else { return Handled::No };
         if call.a_tx != invite || call.final_status.is_some() {
             return Handled::Yes;
         }
         call.cancelled = true;
-        let reason = call.a_invite.headers.get(&HeaderName::Reason).cloned();
         self.cancel_pending(now, core, key, reason);
         self.answer_a(now, core, key, catalog::REQUEST_TERMINATED_487, None, HangupBy::Caller);
         self.maybe_collect(key);
@@ -664,13 +664,13 @@ impl B2bua {
     }
 
     /// Cancels every attempt still pending (the caller cancelled, or a branch answered).
-    fn cancel_pending(&mut self, now: Instant, core: &mut Core<'_>, key: CallKey, _reason: Option<bytes::Bytes>) {
+    fn cancel_pending(&mut self, now: Instant, core: &mut Core<'_>, key: CallKey, reason: Option<bytes::Bytes>) {
         let Some(call) = self.calls.get_mut(&key) else { return };
         call.queue.clear();
         for leg in call.legs.iter_mut().filter(|l| l.pending() && !l.cancelling) {
             leg.cancelling = true;
             if let Some(tx) = leg.tx {
-                let _ = core.transactions.cancel(now, tx);
+                let _ = core.transactions.cancel_with_reason(now, tx, reason.clone());
             }
         }
     }

@@ -68,8 +68,8 @@ impl Rig {
                     Event::Ack { request, .. } => {
                         b2bua.handle_ack(now, &mut core, request);
                     }
-                    Event::Cancelled { invite } => {
-                        b2bua.handle_cancelled(now, &mut core, invite);
+                    Event::Cancelled { invite, reason } => {
+                        b2bua.handle_cancelled(now, &mut core, invite, reason);
                     }
                     Event::Response { tx, response } => {
                         b2bua.handle_response(now, &mut core, tx, response);
@@ -305,12 +305,14 @@ fn cancel_from_the_caller_cancels_the_b_leg_and_the_caller_gets_487_per_rfc3261_
         CALLER,
         &format!(
             "CANCEL sip:+74951234567@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bKa1\nMax-Forwards: 70\n\
-             From: \"Agent\" <sip:1001@127.0.0.1>;tag=caller\nTo: <sip:+74951234567@127.0.0.1>\nCall-ID: a-leg\nCSeq: 1 CANCEL\nContent-Length: 0\n\n"
+             From: \"Agent\" <sip:1001@127.0.0.1>;tag=caller\nTo: <sip:+74951234567@127.0.0.1>\nCall-ID: a-leg\nCSeq: 1 CANCEL\n\
+             Reason: Q.850;cause=16;text=\"NORMAL_CLEARING\"\nContent-Length: 0\n\n"
         ),
     );
     let to_caller = rig.statuses(CALLER);
     assert!(to_caller.contains(&"200 OK".to_owned()) && to_caller.contains(&"487 Request Terminated".to_owned()), "{to_caller:?}");
     let cancel = rig.take_request(GW1, Method::Cancel);
+    assert_eq!(cancel.headers.get(&HeaderName::Reason).map(|r| &r[..]), Some(&b"Q.850;cause=16;text=\"NORMAL_CLEARING\""[..]), "RFC 3326");
     rig.deliver(GW1, &answer(&cancel, "200 OK", "gw", GW1, ""));
     rig.deliver(GW1, &answer(&b, "487 Request Terminated", "gw", GW1, ""));
     assert_eq!(rig.b2bua.calls(), 0);
@@ -464,7 +466,8 @@ fn forked_contacts_ring_in_parallel_and_the_first_2xx_wins_per_rfc3261_section_1
     rig.deliver(GW1, &answer(&i1, "180 Ringing", "p1", GW1, ""));
     rig.deliver(GW2, &answer(&i2, "180 Ringing", "p2", GW2, ""));
     rig.deliver(GW2, &answer(&i2, "200 OK", "p2", GW2, SDP));
-    rig.take_request(GW1, Method::Cancel);
+    let cancel = rig.take_request(GW1, Method::Cancel);
+    assert!(cancel.headers.get(&HeaderName::Reason).is_some_and(|r| r.starts_with(b"SIP;cause=200")), "the loser logs no missed call");
     assert!(rig.statuses(CALLER).contains(&"200 OK".to_owned()));
 }
 

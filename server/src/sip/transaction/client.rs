@@ -42,6 +42,8 @@ pub(super) struct ClientTransaction {
     ack: Option<Bytes>,
     /// The TU asked to cancel before any provisional arrived (§9.1).
     cancel_pending: bool,
+    /// The Reason header the CANCEL carries (RFC 3326), if the TU gave one.
+    cancel_reason: Option<bytes::Bytes>,
     /// A CANCEL has been sent for this INVITE.
     cancel_sent: bool,
     pub(super) timers: Slots,
@@ -86,9 +88,23 @@ impl TransactionLayer {
     /// If no final response follows within 64×T1 of the CANCEL, the INVITE ends with
     /// [`Event::Timeout`].
     pub fn cancel(&mut self, now: Instant, invite: ClientTransactionId) -> Result<Option<ClientTransactionId>, SendError> {
+        self.cancel_with_reason(now, invite, None)
+    }
+
+    /// [`cancel`](Self::cancel) with a `Reason` header value for the CANCEL (RFC 3326), e.g.
+    /// `SIP;cause=200;text="Call completed elsewhere"` so that a losing phone logs no missed call.
+    pub fn cancel_with_reason(
+        &mut self,
+        now: Instant,
+        invite: ClientTransactionId,
+        reason: Option<bytes::Bytes>,
+    ) -> Result<Option<ClientTransactionId>, SendError> {
         let ct = self.clients.get_mut(&invite.0).ok_or(SendError::UnknownTransaction(invite))?;
         if !ct.is_invite() {
             return Err(SendError::NotInvite(invite));
+        }
+        if reason.is_some() {
+            ct.cancel_reason = reason;
         }
         let result = match ct.state {
             ClientState::Calling => {
@@ -109,7 +125,10 @@ impl TransactionLayer {
         }
         ct.cancel_sent = true;
         ct.cancel_pending = false;
-        let cancel = in_transaction_request(&ct.request, Method::Cancel, None);
+        let mut cancel = in_transaction_request(&ct.request, Method::Cancel, None);
+        if let Some(reason) = ct.cancel_reason.take() {
+            cancel.headers.push(crate::sip::message::HeaderName::Reason, reason);
+        }
         let destination = ct.destination;
         let at = now + self.config.t1_x64();
         ct.timers.set(Timer::B, at);
@@ -135,6 +154,7 @@ impl TransactionLayer {
             interval: self.config.t1,
             ack: None,
             cancel_pending: false,
+            cancel_reason: None,
             cancel_sent: false,
             timers: Slots::default(),
         };

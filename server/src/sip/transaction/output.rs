@@ -76,6 +76,8 @@ pub enum Event {
     Cancelled {
         /// The INVITE's server transaction.
         invite: ServerTransactionId,
+        /// The CANCEL's Reason header (RFC 3326), to pass on.
+        reason: Option<Bytes>,
     },
     /// A response for a client transaction: every provisional, the final non-2xx once, every 2xx
     /// (RFC 6026: 2xx retransmissions go to the TU, which ACKs them).

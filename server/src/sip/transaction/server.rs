@@ -153,6 +153,7 @@ impl TransactionLayer {
     /// 481 when nothing matches.
     fn server_cancel(&mut self, now: Instant, key: ServerKey, request: Request, reply_to: Flow) {
         let invite = self.server_keys.get(&key.with_method(MethodKey::Invite)).copied();
+        let cancel_reason = request.headers.get(&crate::sip::message::HeaderName::Reason).cloned();
         let pending = invite.filter(|id| self.servers.get(id).is_some_and(|st| st.state == ServerState::Proceeding));
         let status = if invite.is_some() { StatusCode::OK } else { StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST };
         let id = self.mint_id();
@@ -180,7 +181,7 @@ impl TransactionLayer {
         self.stats.server_transactions += 1;
         self.transmit(reply_to, payload, false, TransmitKind::Response(status));
         if let Some(invite) = pending {
-            self.events.push_back(Event::Cancelled { invite: ServerTransactionId(invite) });
+            self.events.push_back(Event::Cancelled { invite: ServerTransactionId(invite), reason: cancel_reason });
         }
         if wait.is_zero() {
             self.terminate_server(id);

@@ -71,7 +71,7 @@ fn a_cancel_for_a_pending_invite_gets_200_and_tells_the_tu_which_answers_487_per
     assert!(text.contains("branch=z9hG4bKcan") && text.contains("CSeq: 1 CANCEL"), "{text}");
     let (server_tx, invite) = sim.uas_requests()[0].clone();
     assert_eq!(kinds(&sim.uas_events), ev(&[(0, "Request INVITE"), (1000, "Cancelled")]));
-    assert!(matches!(sim.uas_events[1].1, Event::Cancelled { invite } if invite == server_tx));
+    assert!(matches!(sim.uas_events[1].1, Event::Cancelled { invite, .. } if invite == server_tx));
     sim.answer_tx(server_tx, &invite, 487).unwrap();
     sim.run_until(secs(60));
     let uac: Vec<_> = sim.uac_events.iter().filter_map(|(_, e)| match e {
