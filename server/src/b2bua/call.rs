@@ -186,6 +186,8 @@ pub(super) struct Call {
     pub a_tag: String,
     /// The offer as it arrived (empty = late offer).
     pub offer: Bytes,
+    /// The offer, parsed once (`None` for a late offer or a body that is not SDP).
+    pub offer_sdp: Option<crate::sdp::SessionDescription>,
     /// Set once the caller's dialog exists (the 2xx was sent).
     pub a: Option<Side>,
     /// The answered B-leg's side.

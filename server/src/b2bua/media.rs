@@ -23,39 +23,50 @@ fn is_sdp(request: &Request) -> bool {
         .is_some_and(|ct| String::from_utf8_lossy(ct).trim().to_ascii_lowercase().starts_with("application/sdp"))
 }
 
-/// The audio codec names of the caller's offer (empty without an offer), or the line that
-/// refuses it: no audio → `415 No Media`, unreadable → `488 Not Acceptable Here`.
-pub fn offered_codecs(invite: &Request) -> Result<Vec<String>, StatusLine> {
+/// The caller's offer, read once per call: the description (`None` without an SDP offer: a late
+/// offer, or a body of another type the core already let through) and its audio codec names.
+pub struct Offer {
+    /// The parsed offer.
+    pub sdp: Option<SessionDescription>,
+    /// Audio codec names in offer order.
+    pub codecs: Vec<String>,
+}
+
+/// Reads the caller's offer, or the line that refuses it: no audio → `415 No Media`,
+/// unreadable → `488 Not Acceptable Here`.
+pub fn read_offer(invite: &Request) -> Result<Offer, StatusLine> {
     if invite.body.is_empty() || !is_sdp(invite) {
-        return Ok(Vec::new());
+        return Ok(Offer { sdp: None, codecs: Vec::new() });
     }
-    let sdp = SessionDescription::parse(&invite.body).map_err(|_| BAD_SDP)?;
+    let sdp = SessionDescription::parse_bytes(invite.body.clone()).map_err(|_| BAD_SDP)?;
     if !sdp.has_audio() {
         return Err(catalog::NO_MEDIA_415);
     }
-    Ok(crate::sdp::codec_names(&sdp.audio_codecs()))
+    let codecs = crate::sdp::codec_names(&sdp.audio_codecs());
+    Ok(Offer { sdp: Some(sdp), codecs })
 }
 
 /// Checks that need the targets: media from a private address cannot reach a gateway without
 /// the relay → `488 Private IP Address`.
-pub fn precheck(invite: &Request, targets: &[Target]) -> Option<StatusLine> {
-    if invite.body.is_empty() || !is_sdp(invite) || !targets.iter().any(|t| t.gateway.is_some()) {
+pub fn precheck(offer: Option<&SessionDescription>, targets: &[Target]) -> Option<StatusLine> {
+    let sdp = offer?;
+    if !targets.iter().any(|t| t.gateway.is_some()) {
         return None;
     }
-    let sdp = SessionDescription::parse(&invite.body).ok()?;
     sdp.private_media_address().map(|_| catalog::PRIVATE_IP_ADDRESS_488)
 }
 
 /// The body to offer a target: the caller's offer restricted to the target's codecs (`None` for
-/// a late offer), or [`AttemptOutcome::CodecRefused`] when they share none.
-pub fn offer_for(offer: &Bytes, codecs: &[String]) -> Result<Option<Bytes>, AttemptOutcome> {
-    if offer.is_empty() {
+/// a late offer), or [`AttemptOutcome::CodecRefused`] when they share none. A body that is not
+/// SDP passes as it is.
+pub fn offer_for(body: &Bytes, offer: Option<&SessionDescription>, codecs: &[String]) -> Result<Option<Bytes>, AttemptOutcome> {
+    if body.is_empty() {
         return Ok(None);
     }
-    let Ok(sdp) = SessionDescription::parse(offer) else { return Ok(Some(offer.clone())) };
+    let Some(sdp) = offer else { return Ok(Some(body.clone())) };
     match sdp.restrict_audio(codecs) {
-        Restriction::Unchanged => Ok(Some(offer.clone())),
-        Restriction::Rewritten(body) => Ok(Some(body)),
+        Restriction::Unchanged => Ok(Some(body.clone())),
+        Restriction::Rewritten(rewritten) => Ok(Some(rewritten)),
         Restriction::NoCommonCodec => Err(AttemptOutcome::CodecRefused),
     }
 }

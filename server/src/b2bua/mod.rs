@@ -168,7 +168,7 @@ impl B2bua {
         let caller = invite.headers.from_addr().ok().and_then(|f| f.uri.user.map(str::to_owned));
         let call_id = invite.headers.call_id().unwrap_or_default().to_owned();
         let offer = invite.body.clone();
-        let call = Call {
+        let mut call = Call {
             phase: Phase::Routing,
             a_tx: tx,
             a_flow: source,
@@ -187,19 +187,23 @@ impl B2bua {
             final_status: None,
             relays: Default::default(),
             timers: Vec::new(),
+            offer_sdp: None,
             a_invite: invite,
         };
         let request_uri = String::from_utf8_lossy(&call.a_invite.uri).into_owned();
         self.effects.push_back(Effect::Event(CallEvent::Created { call: key, call_id, to: request_uri.clone(), from: caller.clone(), account: account.clone() }));
         self.tags.insert(a_tag, (key, Party::A));
         self.server_txs.insert(tx, key);
-        let offered = media::offered_codecs(&call.a_invite);
-        self.calls.insert(key, call);
-        match offered {
-            Ok(offered_codecs) => {
+        match media::read_offer(&call.a_invite) {
+            Ok(media::Offer { sdp, codecs: offered_codecs }) => {
+                call.offer_sdp = sdp;
+                self.calls.insert(key, call);
                 self.effects.push_back(Effect::Route { call: key, info: RouteInfo { request_uri, caller, account, offered_codecs } });
             }
-            Err(line) => self.fail(now, core, key, line, None),
+            Err(line) => {
+                self.calls.insert(key, call);
+                self.fail(now, core, key, line, None)
+            }
         }
         debug!(%key, "call created");
     }
@@ -216,7 +220,7 @@ impl B2bua {
                 self.fail(now, core, key, catalog::EMPTY_ROUTE_SET_480, None)
             }
             Plan::Sequential(targets) => {
-                if let Some(line) = media::precheck(&call.a_invite, &targets) {
+                if let Some(line) = media::precheck(call.offer_sdp.as_ref(), &targets) {
                     return self.fail(now, core, key, line, None);
                 }
                 call.phase = Phase::Proceeding;
@@ -224,7 +228,7 @@ impl B2bua {
                 self.next_attempt(now, core, key);
             }
             Plan::Parallel(targets) => {
-                if let Some(line) = media::precheck(&call.a_invite, &targets) {
+                if let Some(line) = media::precheck(call.offer_sdp.as_ref(), &targets) {
                     return self.fail(now, core, key, line, None);
                 }
                 call.phase = Phase::Proceeding;
@@ -257,7 +261,7 @@ impl B2bua {
     fn start_attempt(&mut self, now: Instant, core: &mut Core<'_>, key: CallKey, target: Target) -> bool {
         let Some(call) = self.calls.get_mut(&key) else { return false };
         let index = call.legs.len();
-        let body = match media::offer_for(&call.offer, &target.codecs) {
+        let body = match media::offer_for(&call.offer, call.offer_sdp.as_ref(), &target.codecs) {
             Ok(body) => body,
             Err(outcome) => {
                 let invite = Request::new(Method::Invite, target.uri.clone());
