@@ -159,6 +159,9 @@ pub(super) struct Side {
     pub unacked: Option<Unacked>,
     /// A re-INVITE from or to this side is in progress (glare → 491, RFC 3261 §14.1–2).
     pub invite_pending: bool,
+    /// The ACK Ringway sent for this side's last 2xx to a relayed re-INVITE, repeated for each
+    /// retransmission of that 2xx (§13.2.2.4).
+    pub reinvite_ack: Option<Request>,
 }
 
 /// Where a call is.

@@ -150,8 +150,18 @@ impl B2bua {
         let t1 = self.settings.t1;
         let server_name = self.settings.server_name.clone();
         let Some(call) = self.calls.get_mut(&key) else { return };
-        let Some(request) = call.relays.get(&origin) else { return };
         let from_a = from == Party::A;
+        let Some(request) = call.relays.get(&origin) else {
+            // Answered already: a retransmitted 2xx to a relayed re-INVITE gets its ACK again.
+            let there = if from_a { call.b.as_ref() } else { call.a.as_ref() };
+            if let Some(there) = there.filter(|_| response.status.is_success())
+                && let Some(ack) = &there.reinvite_ack
+                && ack.headers.cseq().ok().map(|c| c.seq) == response.headers.cseq().ok().map(|c| c.seq)
+            {
+                core.transactions.send_ack(now, ack.clone(), there.dialog.flow);
+            }
+            return;
+        };
         let (tag, flow) = match (from_a, call.a.as_ref(), call.b.as_ref()) {
             (true, Some(a), _) => (a.dialog.local_tag.clone(), a.dialog.flow),
             (false, _, Some(b)) => (b.dialog.local_tag.clone(), b.dialog.flow),
@@ -177,7 +187,8 @@ impl B2bua {
                 let seq = response.headers.cseq().map(|c| c.seq).unwrap_or(there.dialog.local_seq);
                 let mut ack = there.dialog.ack(seq);
                 build::finish_request(&mut ack, there.dialog.flow, core.minter, &server_name);
-                core.transactions.send_ack(now, ack, there.dialog.flow);
+                core.transactions.send_ack(now, ack.clone(), there.dialog.flow);
+                there.reinvite_ack = Some(ack);
             }
         }
         if let Some(here) = here {

@@ -345,12 +345,10 @@ impl B2bua {
 
     /// A server transaction is gone: forget it.
     pub fn handle_server_terminated(&mut self, tx: ServerTransactionId) {
-        if let Some(key) = self.server_txs.remove(&tx)
-            && let Some(call) = self.calls.get_mut(&key)
-            && call.a_tx == tx
-            && call.phase == Phase::Ended
-        {
-            self.collect(key);
+        // The call itself may outlive its INVITE transaction: an attempt it cancelled may still
+        // answer 2xx, which must be ACKed and ended with BYE (RFC 3261 §9.1).
+        if let Some(key) = self.server_txs.remove(&tx) {
+            self.maybe_collect(key);
         }
     }
 
@@ -598,9 +596,14 @@ impl B2bua {
         let t1 = self.settings.t1;
         let Some(call) = self.calls.get_mut(&key) else { return };
         let flow = call.legs[index].target.flow;
-        // A retransmitted 2xx: repeat the ACK (RFC 3261 §13.2.2.4).
+        // A retransmitted 2xx: repeat the ACK (RFC 3261 §13.2.2.4) — or, with a late offer whose
+        // answer is still on its way in the caller's ACK, wait for that ACK (§13.3.1.4: the
+        // callee keeps repeating its 2xx until then).
         if let Some(ack) = &call.legs[index].ack {
             core.transactions.send_ack(now, ack.clone(), flow);
+            return;
+        }
+        if call.winner == Some(index) {
             return;
         }
         let Some(mut dialog) = dialog::Dialog::uac(&call.legs[index].invite, &response, flow) else {
@@ -640,7 +643,7 @@ impl B2bua {
             call.legs[index].ack = Some(ack);
         }
         dialog.remote_seq = None;
-        call.b = Some(Side { dialog, unacked: None, invite_pending: false });
+        call.b = Some(Side { dialog, unacked: None, invite_pending: false, reinvite_ack: None });
         let gateway = call.legs[index].target.gateway.clone();
         // The others lose (RFC 3261 §16.7's forking rule, applied by a UAC).
         self.cancel_pending(now, core, key, Some(bytes::Bytes::from_static(b"SIP;cause=200;text=\"Call completed elsewhere\"")));
@@ -658,6 +661,7 @@ impl B2bua {
             dialog: a_dialog,
             unacked: Some(Unacked { tx: call.a_tx, response: ok, interval: t1, next_at, give_up_at, initial: true }),
             invite_pending: false,
+            reinvite_ack: None,
         });
         call.final_status = Some((response.status.as_u16(), String::from_utf8_lossy(&response.reason).into_owned()));
         self.set_timer(next_at, key, TimerKind::Retransmit(false));

@@ -565,3 +565,70 @@ fn a_bye_from_the_caller_in_the_early_dialog_cancels_the_attempts_per_rfc3261_se
     assert!(to_caller.contains(&"200 OK".to_owned()) && to_caller.contains(&"487 Request Terminated".to_owned()), "{to_caller:?}");
     rig.take_request(GW1, Method::Cancel);
 }
+
+fn invite_without_offer() -> String {
+    format!(
+        "INVITE sip:+74951234567@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bKlate\nMax-Forwards: 70\n\
+         From: \"Agent\" <sip:1001@127.0.0.1>;tag=caller\nTo: <sip:+74951234567@127.0.0.1>\nCall-ID: a-leg\nCSeq: 1 INVITE\n\
+         Contact: <sip:1001@127.0.0.1:{CALLER}>\nContent-Length: 0\n\n"
+    )
+}
+
+#[test]
+fn with_a_late_offer_the_b_leg_ack_waits_for_the_callers_answer_even_across_2xx_retransmissions_per_rfc3261_section_13_2_1() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite_without_offer());
+    rig.decide(Plan::Sequential(vec![target(GW1)]));
+    let b = rig.take_request(GW1, Method::Invite);
+    assert!(b.body.is_empty(), "no offer to pass on");
+    rig.deliver(GW1, &answer(&b, "200 OK", "gw", GW1, SDP));
+    let ok = rig.take(CALLER).into_iter().find(|m| matches!(m, Message::Response(r) if r.status.as_u16() == 200)).unwrap();
+    assert!(!ok.body().is_empty(), "the gateway's offer reaches the caller");
+    rig.deliver(GW1, &answer(&b, "200 OK", "gw", GW1, SDP));
+    assert!(rig.take(GW1).is_empty(), "no ACK without the answer, and certainly no BYE");
+    rig.deliver(CALLER, &from_caller("ACK", 1, &to_tag(&ok), SDP));
+    let ack = rig.take_request(GW1, Method::Ack);
+    assert!(!ack.body.is_empty(), "the ACK carries the caller's answer");
+    rig.deliver(GW1, &answer(&b, "200 OK", "gw", GW1, SDP));
+    rig.take_request(GW1, Method::Ack);
+}
+
+#[test]
+fn a_retransmitted_2xx_to_a_relayed_reinvite_is_acked_again_per_rfc3261_section_13_2_2_4() {
+    let mut rig = Rig::new();
+    let (_, tag) = answered_call(&mut rig);
+    rig.deliver(CALLER, &from_caller("ACK", 1, &tag, ""));
+    rig.deliver(CALLER, &from_caller("INVITE", 2, &tag, SDP));
+    let reinvite = rig.take_request(GW1, Method::Invite);
+    rig.deliver(GW1, &answer(&reinvite, "200 OK", "", GW1, SDP));
+    let first = rig.take_request(GW1, Method::Ack);
+    rig.deliver(GW1, &answer(&reinvite, "200 OK", "", GW1, SDP));
+    let again = rig.take_request(GW1, Method::Ack);
+    assert_eq!(first.headers.cseq().unwrap().seq, again.headers.cseq().unwrap().seq);
+}
+
+#[test]
+fn a_2xx_crossing_the_cancel_is_ended_even_after_the_callers_invite_transaction_is_gone() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    rig.decide(Plan::Sequential(vec![target(GW1)]));
+    let b = rig.take_request(GW1, Method::Invite);
+    rig.deliver(GW1, &answer(&b, "180 Ringing", "gw", GW1, ""));
+    rig.deliver(
+        CALLER,
+        &format!(
+            "CANCEL sip:+74951234567@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bKa1\nMax-Forwards: 70\n\
+             From: \"Agent\" <sip:1001@127.0.0.1>;tag=caller\nTo: <sip:+74951234567@127.0.0.1>\nCall-ID: a-leg\nCSeq: 1 CANCEL\nContent-Length: 0\n\n"
+        ),
+    );
+    let terminated = rig.take(CALLER).into_iter().find(|m| matches!(m, Message::Response(r) if r.status.as_u16() == 487)).unwrap();
+    rig.deliver(CALLER, &from_caller("ACK", 1, &to_tag(&terminated), "").replace("z9hG4bKc1ACK", "z9hG4bKa1"));
+    rig.take(GW1);
+    // The caller's INVITE transaction ends (Timer I); the gateway is slow.
+    rig.advance(Duration::from_secs(6));
+    rig.take(GW1);
+    rig.deliver(GW1, &answer(&b, "200 OK", "gw", GW1, SDP));
+    let sent = rig.take(GW1);
+    assert!(sent.iter().any(|m| matches!(m, Message::Request(r) if r.method == Method::Ack)));
+    assert!(sent.iter().any(|m| matches!(m, Message::Request(r) if r.method == Method::Bye)));
+}
