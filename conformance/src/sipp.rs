@@ -27,13 +27,17 @@ pub enum Role {
     Uac,
     /// Listens on a fixed port for Ringway.
     Uas,
+    /// A second peer, on its own fixed port.
+    Uas2,
 }
 
 impl Role {
-    fn name(self) -> &'static str {
+    /// The prefix of the role's log files and its name in reports.
+    pub fn name(self) -> &'static str {
         match self {
             Role::Uac => "uac",
             Role::Uas => "uas",
+            Role::Uas2 => "uas2",
         }
     }
 }
@@ -332,6 +336,10 @@ mod tests {
         let args = uas.args().join(" ");
         assert!(args.starts_with("-sf /s/options_uac.xml -i 127.0.0.1 -p 41000 -t u1 -m 2 "));
         assert!(args.contains("-error_file /w/uas_errors.log"));
+        let second = Invocation { role: Role::Uas2, local_port: Some(41002), ..uas };
+        let args = second.args().join(" ");
+        assert!(args.contains("-p 41002 "), "{args}");
+        assert!(args.contains("-message_file /w/uas2_messages.log"), "{args}");
     }
 
     #[test]
