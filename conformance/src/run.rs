@@ -126,6 +126,10 @@ fn attempt(env: &Env, case: &Case, transport: Transport, dir: &Path, problems: &
                         calls: case.directives.calls,
                         timeout: UAC_TIMEOUT,
                         log_dir: dir.to_owned(),
+                        keys: peers
+                            .iter()
+                            .map(|p| (format!("{}_port", p.role.name()), p.port.to_string()))
+                            .collect(),
                     };
                     invocation.spawn(&env.sipp)?.finish(UAC_TIMEOUT + HARD_GRACE)
                 });
@@ -178,6 +182,7 @@ fn start_uas(
         calls,
         timeout: UAS_TIMEOUT,
         log_dir: dir.to_owned(),
+        keys: Vec::new(),
     };
     let mut running = invocation.spawn(&env.sipp)?;
     if let Err(err) = running.wait_bound(port, transport, UAS_BIND_TIMEOUT) {
