@@ -201,5 +201,9 @@ mod tests {
         }
         let negative = cases.iter().find(|c| c.name == "negative_content_length").unwrap();
         assert_eq!(negative.directives.transports, vec![Transport::Udp]);
+        let failover = cases.iter().find(|c| c.name == "call_failover").unwrap();
+        assert!(failover.uas.is_some() && failover.uas2.is_some());
+        let fork = cases.iter().find(|c| c.name == "call_fork").unwrap();
+        assert_eq!(fork.directives.transports, vec![Transport::Udp]);
     }
 }

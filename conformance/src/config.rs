@@ -240,9 +240,13 @@ mod tests {
     #[test]
     fn readme_fragment_example_renders() {
         let readme = include_str!("../README.md");
-        let start = readme.find("# conformance/scenarios/basic_call.toml\n").unwrap();
+        let start = readme.find("# conformance/scenarios/call_basic.toml").unwrap();
         let fragment = &readme[start..start + readme[start..].find("```").unwrap()];
         let config = render(Path::new("/d"), Some(fragment), TCP_UAS).unwrap();
-        assert!(config.contains("target = \"sip:127.0.0.1:41000;transport=tcp\"\n"), "{config}");
+        assert!(
+            config.contains("address = \"127.0.0.1:41000\"\ntransport = \"tcp\"\n"),
+            "{config}"
+        );
+        assert!(config.contains("members = [{ gateway = \"gw1\", priority = 1 }]\n"), "{config}");
     }
 }
