@@ -1,15 +1,17 @@
 //! Discovery of conformance cases in the scenarios directory.
 //!
 //! A case `<name>` is the file `<name>_uac.xml`, plus optionally `<name>_uas.xml` (a SIPp
-//! peer that Ringway talks to) and `<name>.toml` (a fragment appended to Ringway's config,
-//! see [`crate::config`]). The UAC scenario may carry one directive comment:
+//! peer that Ringway talks to), `<name>_uas2.xml` (a second peer, for cases with two
+//! gateways or two registered phones; only beside a `_uas.xml`) and `<name>.toml` (a fragment
+//! appended to Ringway's config, see [`crate::config`]). The UAC scenario may carry one
+//! directive comment:
 //!
 //! ```text
 //! <!-- ringway-conformance: transports=udp,tcp calls=1 -->
 //! ```
 //!
 //! `transports` limits the transports the case runs over (default: both), `calls` is the
-//! SIPp `-m` count for the UAC and the UAS (default 1).
+//! SIPp `-m` count for the UAC and each UAS (default 1).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -30,6 +32,8 @@ pub struct Case {
     pub uac: PathBuf,
     /// The SIPp scenario Ringway sends to, if the case needs a peer.
     pub uas: Option<PathBuf>,
+    /// A second SIPp peer, if the case needs two (only with `uas`).
+    pub uas2: Option<PathBuf>,
     /// The config fragment appended to the generated config, if any.
     pub fragment: Option<String>,
     /// Settings read from the UAC scenario's directive comment.
@@ -41,7 +45,7 @@ pub struct Case {
 pub struct Directives {
     /// Transports the case makes sense over.
     pub transports: Vec<Transport>,
-    /// How many calls SIPp runs (`-m`).
+    /// How many calls SIPp runs (`-m`), for the UAC and each UAS.
     pub calls: u32,
 }
 
@@ -71,6 +75,10 @@ fn load(dir: &Path, name: &str) -> Result<Case> {
     let xml = fs::read_to_string(&uac).with_context(|| format!("reading {}", uac.display()))?;
     let directives = parse_directives(&xml).with_context(|| format!("in {}", uac.display()))?;
     let uas = Some(dir.join(format!("{name}_uas.xml"))).filter(|p| p.is_file());
+    let uas2 = Some(dir.join(format!("{name}_uas2.xml"))).filter(|p| p.is_file());
+    if uas2.is_some() && uas.is_none() {
+        bail!("case {name} has {name}_uas2.xml but no {name}_uas.xml (name the only peer _uas)");
+    }
     let fragment_path = dir.join(format!("{name}.toml"));
     let fragment = if fragment_path.is_file() {
         Some(
@@ -80,7 +88,7 @@ fn load(dir: &Path, name: &str) -> Result<Case> {
     } else {
         None
     };
-    Ok(Case { name: name.to_owned(), uac, uas, fragment, directives })
+    Ok(Case { name: name.to_owned(), uac, uas, uas2, fragment, directives })
 }
 
 /// Reads the `ringway-conformance:` directive comment of a scenario; defaults when absent.
@@ -101,17 +109,20 @@ pub fn parse_directives(xml: &str) -> Result<Directives> {
                     bail!("directive transports= names no transport");
                 }
             }
-            "calls" => {
-                directives.calls =
-                    value.parse().with_context(|| format!("calls={value} is not a count"))?;
-                if directives.calls == 0 {
-                    bail!("calls=0 would run nothing");
-                }
-            }
+            "calls" => directives.calls = count(key, value)?,
             other => bail!("unknown directive {other:?} (known: transports, calls)"),
         }
     }
     Ok(directives)
+}
+
+/// A call count: a positive integer.
+fn count(key: &str, value: &str) -> Result<u32> {
+    let n: u32 = value.parse().with_context(|| format!("{key}={value} is not a count"))?;
+    if n == 0 {
+        bail!("{key}=0 would run nothing");
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
@@ -140,6 +151,21 @@ mod tests {
     }
 
     #[test]
+    fn second_uas_is_found_and_needs_a_first() {
+        let dir = crate::process::WorkDir::create("unit-uas2").unwrap();
+        let write = |name: &str| fs::write(dir.path().join(name), "<scenario/>").unwrap();
+        write("two_uac.xml");
+        write("two_uas.xml");
+        write("two_uas2.xml");
+        let cases = discover(dir.path()).unwrap();
+        assert_eq!(cases[0].uas2.as_deref(), Some(dir.path().join("two_uas2.xml").as_path()));
+
+        fs::remove_file(dir.path().join("two_uas.xml")).unwrap();
+        let err = discover(dir.path()).unwrap_err();
+        assert!(format!("{err:#}").contains("no two_uas.xml"), "{err:#}");
+    }
+
+    #[test]
     fn committed_scenarios_are_discovered_with_valid_directives() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
         let cases = discover(&dir).unwrap();
@@ -149,5 +175,9 @@ mod tests {
         }
         let negative = cases.iter().find(|c| c.name == "negative_content_length").unwrap();
         assert_eq!(negative.directives.transports, vec![Transport::Udp]);
+        let failover = cases.iter().find(|c| c.name == "call_failover").unwrap();
+        assert!(failover.uas.is_some() && failover.uas2.is_some());
+        let fork = cases.iter().find(|c| c.name == "call_fork").unwrap();
+        assert_eq!(fork.directives.transports, vec![Transport::Udp]);
     }
 }

@@ -10,11 +10,12 @@
 //! | `{uas_port}`   | port the case's SIPp UAS listens on                    |
 //! | `{uas_addr}`   | `127.0.0.1:{uas_port}`                                 |
 //! | `{uas_uri}`    | `sip:127.0.0.1:{uas_port};transport={transport}`        |
+//! | `{uas2_port}`, `{uas2_addr}`, `{uas2_uri}` | the same for the case's second UAS |
 //! | `{transport}`  | transport of this run: `udp` or `tcp`                   |
 //!
 //! Only `{identifier}` is treated as a placeholder, so TOML inline tables (`{ a = 1 }`) pass
-//! through untouched; an unknown identifier, or a `uas_*` placeholder in a case without a
-//! UAS, is an error. The fragment is appended after the base tables, so it must begin with a
+//! through untouched; an unknown identifier, or a `uas_*` (`uas2_*`) placeholder in a case
+//! without that UAS, is an error. The fragment is appended after the base tables, so it must begin with a
 //! table header (`[dialplan]`, `[[route]]`, ...) and must not redefine `[log]`, `[sip]` or
 //! `[http]`.
 
@@ -29,6 +30,8 @@ use crate::transport::Transport;
 pub struct Placeholders {
     /// Port of the case's SIPp UAS, if the case has one.
     pub uas_port: Option<u16>,
+    /// Port of the case's second SIPp UAS, if the case has one.
+    pub uas2_port: Option<u16>,
     /// Transport of this run.
     pub transport: Transport,
 }
@@ -87,18 +90,27 @@ pub fn substitute(fragment: &str, vars: Placeholders) -> Result<String> {
 }
 
 fn value_of(name: &str, vars: Placeholders) -> Result<String> {
-    let uas_port = || match vars.uas_port {
-        Some(port) => Ok(port),
-        None => bail!("placeholder {{{name}}} used, but the case has no _uas.xml"),
+    if name == "transport" {
+        return Ok(vars.transport.to_string());
+    }
+    let (peer, port, file) = match name.split_once('_') {
+        Some(("uas", rest)) => (rest, vars.uas_port, "_uas.xml"),
+        Some(("uas2", rest)) => (rest, vars.uas2_port, "_uas2.xml"),
+        _ => ("", None, ""),
     };
-    Ok(match name {
-        "uas_port" => uas_port()?.to_string(),
-        "uas_addr" => format!("127.0.0.1:{}", uas_port()?),
-        "uas_uri" => format!("sip:127.0.0.1:{};transport={}", uas_port()?, vars.transport),
-        "transport" => vars.transport.to_string(),
-        other => {
-            bail!("unknown placeholder {{{other}}} (known: uas_port, uas_addr, uas_uri, transport)")
-        }
+    if !matches!(peer, "port" | "addr" | "uri") {
+        bail!(
+            "unknown placeholder {{{name}}} (known: uas_port, uas_addr, uas_uri, uas2_port, \
+             uas2_addr, uas2_uri, transport)"
+        );
+    }
+    let Some(port) = port else {
+        bail!("placeholder {{{name}}} used, but the case has no {file}");
+    };
+    Ok(match peer {
+        "port" => port.to_string(),
+        "addr" => format!("127.0.0.1:{port}"),
+        _ => format!("sip:127.0.0.1:{port};transport={}", vars.transport),
     })
 }
 
@@ -144,8 +156,12 @@ fn toml_string(s: &str) -> String {
 mod tests {
     use super::*;
 
-    const UDP_NO_UAS: Placeholders = Placeholders { uas_port: None, transport: Transport::Udp };
-    const TCP_UAS: Placeholders = Placeholders { uas_port: Some(41000), transport: Transport::Tcp };
+    const UDP_NO_UAS: Placeholders =
+        Placeholders { uas_port: None, uas2_port: None, transport: Transport::Udp };
+    const TCP_UAS: Placeholders =
+        Placeholders { uas_port: Some(41000), uas2_port: None, transport: Transport::Tcp };
+    const UDP_TWO_UAS: Placeholders =
+        Placeholders { uas_port: Some(41000), uas2_port: Some(41002), transport: Transport::Udp };
 
     #[test]
     fn base_config_binds_port_zero_listeners_under_the_case_data_dir() {
@@ -189,9 +205,28 @@ mod tests {
     }
 
     #[test]
+    fn second_uas_placeholders_name_the_second_port() {
+        let fragment = "[x]\na = \"{uas_addr}\"\nb = \"{uas2_addr}\"\nc = {uas2_port}\n\
+                        d = \"{uas2_uri}\"\n";
+        assert_eq!(
+            substitute(fragment, UDP_TWO_UAS).unwrap(),
+            "[x]\na = \"127.0.0.1:41000\"\nb = \"127.0.0.1:41002\"\nc = 41002\n\
+             d = \"sip:127.0.0.1:41002;transport=udp\"\n"
+        );
+    }
+
+    #[test]
+    fn second_uas_placeholder_without_second_uas_is_an_error() {
+        let err = substitute("[x]\np = {uas2_port}\n", TCP_UAS).unwrap_err();
+        assert!(err.to_string().contains("no _uas2.xml"), "{err}");
+    }
+
+    #[test]
     fn unknown_placeholder_is_an_error() {
         let err = substitute("[x]\np = {uas_prot}\n", TCP_UAS).unwrap_err();
         assert!(err.to_string().contains("unknown placeholder {uas_prot}"), "{err}");
+        let err = substitute("[x]\np = {uas3_port}\n", UDP_TWO_UAS).unwrap_err();
+        assert!(err.to_string().contains("unknown placeholder {uas3_port}"), "{err}");
     }
 
     #[test]
@@ -205,9 +240,13 @@ mod tests {
     #[test]
     fn readme_fragment_example_renders() {
         let readme = include_str!("../README.md");
-        let start = readme.find("# conformance/scenarios/basic_call.toml\n").unwrap();
+        let start = readme.find("# conformance/scenarios/call_basic.toml").unwrap();
         let fragment = &readme[start..start + readme[start..].find("```").unwrap()];
         let config = render(Path::new("/d"), Some(fragment), TCP_UAS).unwrap();
-        assert!(config.contains("target = \"sip:127.0.0.1:41000;transport=tcp\"\n"), "{config}");
+        assert!(
+            config.contains("address = \"127.0.0.1:41000\"\ntransport = \"tcp\"\n"),
+            "{config}"
+        );
+        assert!(config.contains("members = [{ gateway = \"gw1\", priority = 1 }]\n"), "{config}");
     }
 }

@@ -69,7 +69,11 @@ fn real_main() -> Result<bool> {
         .collect();
     if options.list {
         for (case, transport) in &runs {
-            let uas = if case.uas.is_some() { " (with UAS)" } else { "" };
+            let uas = match (&case.uas, &case.uas2) {
+                (Some(_), Some(_)) => " (with 2 UASes)",
+                (Some(_), None) => " (with UAS)",
+                _ => "",
+            };
             println!("{} {transport}{uas}", case.name);
         }
         return Ok(true);
@@ -84,11 +88,12 @@ fn real_main() -> Result<bool> {
         keep: options.keep,
     };
     println!("ringway: {}\nsipp:    {}\n", env.ringway.display(), env.sipp.display());
-    println!("{}", header());
+    let width = runs.iter().map(|(c, _)| c.name.len()).max().unwrap_or(0).max(MIN_CASE_WIDTH);
+    println!("{}", header(width));
     let mut outcomes = Vec::new();
     for (case, transport) in runs {
         let outcome = run::run(&env, case, transport);
-        print!("{}", row(&outcome));
+        print!("{}", row(&outcome, width));
         outcomes.push(outcome);
     }
     let failed = outcomes.iter().filter(|o| !o.passed()).count();
@@ -96,15 +101,19 @@ fn real_main() -> Result<bool> {
     Ok(failed == 0)
 }
 
-fn header() -> String {
-    format!("{:<28} {:<9} {:<6} {:>7}", "case", "transport", "result", "seconds")
+/// The narrowest the table's case column gets; longer case names widen it.
+const MIN_CASE_WIDTH: usize = 28;
+
+fn header(width: usize) -> String {
+    format!("{:<width$} {:<9} {:<6} {:>7}", "case", "transport", "result", "seconds")
 }
 
-/// One table row, followed on failure by the problems and the kept logs.
-fn row(outcome: &Outcome) -> String {
+/// One table row, followed on failure by the problems and the kept logs; `width` is the case
+/// column's.
+fn row(outcome: &Outcome, width: usize) -> String {
     let result = if outcome.passed() { "pass" } else { "FAIL" };
     let mut out = format!(
-        "{:<28} {:<9} {:<6} {:>7.2}\n",
+        "{:<width$} {:<9} {:<6} {:>7.2}\n",
         outcome.case,
         outcome.transport.name(),
         result,
@@ -138,7 +147,7 @@ mod tests {
             logs: Some("/tmp/x".into()),
         };
         assert_eq!(
-            row(&outcome),
+            row(&outcome, MIN_CASE_WIDTH),
             "malformed                    tcp       FAIL      1.50\n\
              \x20   sipp uac exited with status 1\n\
              \x20   | Failed regexp match\n\
@@ -155,6 +164,23 @@ mod tests {
             problems: vec![],
             logs: None,
         };
-        assert_eq!(row(&outcome), "options                      udp       pass      0.23\n");
+        assert_eq!(
+            row(&outcome, MIN_CASE_WIDTH),
+            "options                      udp       pass      0.23\n"
+        );
+    }
+
+    #[test]
+    fn long_case_names_widen_the_column_so_rows_stay_aligned() {
+        let outcome = Outcome {
+            case: "reject_gateways_refuse_codecs_480".into(),
+            transport: Transport::Udp,
+            elapsed: Duration::from_millis(230),
+            problems: vec![],
+            logs: None,
+        };
+        let line = row(&outcome, 33);
+        assert_eq!(line, "reject_gateways_refuse_codecs_480 udp       pass      0.23\n");
+        assert_eq!(line.find("udp"), header(33).find("transport"));
     }
 }

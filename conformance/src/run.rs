@@ -1,4 +1,4 @@
-//! Running one case over one transport: work dir, optional SIPp UAS, Ringway, SIPp UAC.
+//! Running one case over one transport: work dir, optional SIPp UASes, Ringway, SIPp UAC.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ const UAC_TIMEOUT: Duration = Duration::from_secs(10);
 const UAS_TIMEOUT: Duration = Duration::from_secs(40);
 /// Grace beyond SIPp's own timeout before the runner kills it.
 const HARD_GRACE: Duration = Duration::from_secs(10);
-/// How long a UAS may take to bind its port.
+/// How long each UAS may take to bind its port.
 const UAS_BIND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The binaries under test and how to treat work directories.
@@ -82,32 +82,29 @@ fn attempt(env: &Env, case: &Case, transport: Transport, dir: &Path, problems: &
         }
     };
 
-    // 1. The UAS first, so Ringway's config can name its port.
-    let mut uas = None;
-    if let Some(scenario) = &case.uas {
-        let started = sipp::free_port().and_then(|port| {
-            let invocation = Invocation {
-                role: Role::Uas,
-                scenario: scenario.clone(),
-                remote: None,
-                local_port: Some(port),
-                transport,
-                calls: case.directives.calls,
-                timeout: UAS_TIMEOUT,
-                log_dir: dir.to_owned(),
-            };
-            let mut running = invocation.spawn(&env.sipp)?;
-            running.wait_bound(port, transport, UAS_BIND_TIMEOUT)?;
-            Ok((port, running))
-        });
-        match started {
-            Ok(pair) => uas = Some(pair),
-            Err(err) => return record(problems, Err(err.context("starting the SIPp UAS"))),
+    // 1. The UASes first, so Ringway's config can name their ports. Each is bound before the
+    //    next port is picked, so the two cannot be handed the same one.
+    let mut peers: Vec<Peer> = Vec::new();
+    let wanted = [(Role::Uas, &case.uas), (Role::Uas2, &case.uas2)];
+    for (role, scenario) in wanted.into_iter().filter_map(|(r, s)| s.as_ref().map(|s| (r, s))) {
+        match start_uas(env, role, scenario, transport, case.directives.calls, dir) {
+            Ok(peer) => peers.push(peer),
+            Err(err) => {
+                record(problems, Err(err.context(format!("starting the SIPp {}", role.name()))));
+                for peer in peers {
+                    if let Some(note) = peer.running.kill() {
+                        problems.push(note);
+                    }
+                }
+                return;
+            }
         }
     }
+    let port_of = |role| peers.iter().find(|p| p.role == role).map(|p| p.port);
 
     // 2. Ringway.
-    let vars = Placeholders { uas_port: uas.as_ref().map(|(port, _)| *port), transport };
+    let vars =
+        Placeholders { uas_port: port_of(Role::Uas), uas2_port: port_of(Role::Uas2), transport };
     let daemon = prepare_config(case, dir, vars).and_then(|config_path| {
         Daemon::start(&env.ringway, &config_path, dir).context("starting ringway")
     });
@@ -129,6 +126,10 @@ fn attempt(env: &Env, case: &Case, transport: Transport, dir: &Path, problems: &
                         calls: case.directives.calls,
                         timeout: UAC_TIMEOUT,
                         log_dir: dir.to_owned(),
+                        keys: peers
+                            .iter()
+                            .map(|p| (format!("{}_port", p.role.name()), p.port.to_string()))
+                            .collect(),
                     };
                     invocation.spawn(&env.sipp)?.finish(UAC_TIMEOUT + HARD_GRACE)
                 });
@@ -137,12 +138,12 @@ fn attempt(env: &Env, case: &Case, transport: Transport, dir: &Path, problems: &
         }
     }
 
-    // 4. The UAS must have completed its calls too. After an earlier failure it would only
+    // 4. Each UAS must have completed its calls too. After an earlier failure it would only
     //    sit out its timeout, so it is killed at once; its errors may still explain things.
-    if let Some((_, running)) = uas {
+    for peer in peers {
         if problems.is_empty() {
-            record(problems, running.finish(UAS_TIMEOUT + HARD_GRACE));
-        } else if let Some(note) = running.kill() {
+            record(problems, peer.running.finish(UAS_TIMEOUT + HARD_GRACE));
+        } else if let Some(note) = peer.running.kill() {
             problems.push(note);
         }
     }
@@ -153,6 +154,42 @@ fn attempt(env: &Env, case: &Case, transport: Transport, dir: &Path, problems: &
             problems.push(format!("ringway stderr (last lines):\n{}", tail.join("\n")));
         }
     }
+}
+
+/// A SIPp UAS of the case, bound and waiting for Ringway.
+struct Peer {
+    role: Role,
+    port: u16,
+    running: sipp::Running,
+}
+
+/// Starts a UAS on a free port and waits until it has bound it.
+fn start_uas(
+    env: &Env,
+    role: Role,
+    scenario: &Path,
+    transport: Transport,
+    calls: u32,
+    dir: &Path,
+) -> Result<Peer> {
+    let port = sipp::free_port()?;
+    let invocation = Invocation {
+        role,
+        scenario: scenario.to_owned(),
+        remote: None,
+        local_port: Some(port),
+        transport,
+        calls,
+        timeout: UAS_TIMEOUT,
+        log_dir: dir.to_owned(),
+        keys: Vec::new(),
+    };
+    let mut running = invocation.spawn(&env.sipp)?;
+    if let Err(err) = running.wait_bound(port, transport, UAS_BIND_TIMEOUT) {
+        let _ = running.kill();
+        return Err(err);
+    }
+    Ok(Peer { role, port, running })
 }
 
 /// The last `n` non-empty lines of a log file (empty if it is missing).

@@ -27,13 +27,17 @@ pub enum Role {
     Uac,
     /// Listens on a fixed port for Ringway.
     Uas,
+    /// A second peer, on its own fixed port.
+    Uas2,
 }
 
 impl Role {
-    fn name(self) -> &'static str {
+    /// The prefix of the role's log files and its name in reports.
+    pub fn name(self) -> &'static str {
         match self {
             Role::Uac => "uac",
             Role::Uas => "uas",
+            Role::Uas2 => "uas2",
         }
     }
 }
@@ -57,6 +61,8 @@ pub struct Invocation {
     pub timeout: Duration,
     /// Where the traces go.
     pub log_dir: PathBuf,
+    /// Scenario keywords set on the command line (`-key NAME VALUE`, used as `[NAME]`).
+    pub keys: Vec<(String, String)>,
 }
 
 impl Invocation {
@@ -72,6 +78,9 @@ impl Invocation {
         args.extend(["-i".to_owned(), "127.0.0.1".to_owned()]);
         if let Some(port) = self.local_port {
             args.extend(["-p".to_owned(), port.to_string()]);
+        }
+        for (name, value) in &self.keys {
+            args.extend(["-key".to_owned(), name.clone(), value.clone()]);
         }
         args.extend([
             "-t".to_owned(),
@@ -305,6 +314,7 @@ mod tests {
             calls: 1,
             timeout: Duration::from_secs(10),
             log_dir: PathBuf::from("/w"),
+            keys: vec![],
         }
     }
 
@@ -316,6 +326,19 @@ mod tests {
             "-sf /s/options_uac.xml 127.0.0.1:40212 -i 127.0.0.1 -t t1 -m 1 -timeout 10s \
              -timeout_error -nostdin -trace_err -error_file /w/uac_errors.log -trace_msg \
              -message_file /w/uac_messages.log -trace_screen -screen_file /w/uac_screen.log"
+        );
+    }
+
+    #[test]
+    fn keys_become_sipp_keywords_before_the_transport() {
+        let with_keys = Invocation {
+            keys: vec![("uas_port".into(), "41000".into()), ("uas2_port".into(), "41002".into())],
+            ..uac()
+        };
+        let args = with_keys.args().join(" ");
+        assert!(
+            args.contains("-i 127.0.0.1 -key uas_port 41000 -key uas2_port 41002 -t t1 "),
+            "{args}"
         );
     }
 
@@ -332,6 +355,10 @@ mod tests {
         let args = uas.args().join(" ");
         assert!(args.starts_with("-sf /s/options_uac.xml -i 127.0.0.1 -p 41000 -t u1 -m 2 "));
         assert!(args.contains("-error_file /w/uas_errors.log"));
+        let second = Invocation { role: Role::Uas2, local_port: Some(41002), ..uas };
+        let args = second.args().join(" ");
+        assert!(args.contains("-p 41002 "), "{args}");
+        assert!(args.contains("-message_file /w/uas2_messages.log"), "{args}");
     }
 
     #[test]
