@@ -7,11 +7,11 @@
 //! directive comment:
 //!
 //! ```text
-//! <!-- ringway-conformance: transports=udp,tcp calls=1 -->
+//! <!-- ringway-conformance: transports=udp,tcp calls=1 uas_calls=1 -->
 //! ```
 //!
 //! `transports` limits the transports the case runs over (default: both), `calls` is the
-//! SIPp `-m` count for the UAC and each UAS (default 1).
+//! SIPp `-m` count for the UAC, and `uas_calls` the one for each UAS (default: `calls`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -45,13 +45,22 @@ pub struct Case {
 pub struct Directives {
     /// Transports the case makes sense over.
     pub transports: Vec<Transport>,
-    /// How many calls SIPp runs (`-m`), for the UAC and each UAS.
+    /// How many calls the SIPp UAC runs (`-m`).
     pub calls: u32,
+    /// How many calls each SIPp UAS expects (`-m`); `None` = the same as `calls`.
+    pub uas_calls: Option<u32>,
+}
+
+impl Directives {
+    /// The `-m` count of each UAS.
+    pub fn uas_calls(&self) -> u32 {
+        self.uas_calls.unwrap_or(self.calls)
+    }
 }
 
 impl Default for Directives {
     fn default() -> Self {
-        Directives { transports: Transport::ALL.to_vec(), calls: 1 }
+        Directives { transports: Transport::ALL.to_vec(), calls: 1, uas_calls: None }
     }
 }
 
@@ -110,7 +119,8 @@ pub fn parse_directives(xml: &str) -> Result<Directives> {
                 }
             }
             "calls" => directives.calls = count(key, value)?,
-            other => bail!("unknown directive {other:?} (known: transports, calls)"),
+            "uas_calls" => directives.uas_calls = Some(count(key, value)?),
+            other => bail!("unknown directive {other:?} (known: transports, calls, uas_calls)"),
         }
     }
     Ok(directives)
@@ -132,14 +142,29 @@ mod tests {
     #[test]
     fn scenario_without_directive_runs_one_call_over_both_transports() {
         let d = parse_directives("<scenario name=\"x\"></scenario>").unwrap();
-        assert_eq!(d, Directives { transports: vec![Transport::Udp, Transport::Tcp], calls: 1 });
+        assert_eq!(
+            d,
+            Directives {
+                transports: vec![Transport::Udp, Transport::Tcp],
+                calls: 1,
+                uas_calls: None
+            }
+        );
+        assert_eq!(d.uas_calls(), 1);
     }
 
     #[test]
     fn directive_limits_transports_and_sets_call_count() {
         let xml = "<?xml?>\n<!-- ringway-conformance: transports=udp calls=3 -->\n<scenario/>";
         let d = parse_directives(xml).unwrap();
-        assert_eq!(d, Directives { transports: vec![Transport::Udp], calls: 3 });
+        assert_eq!(d, Directives { transports: vec![Transport::Udp], calls: 3, uas_calls: None });
+        assert_eq!(d.uas_calls(), 3, "each UAS expects the UAC's calls by default");
+    }
+
+    #[test]
+    fn directive_may_give_the_uas_its_own_call_count() {
+        let d = parse_directives("<!-- ringway-conformance: calls=2 uas_calls=1 -->").unwrap();
+        assert_eq!((d.calls, d.uas_calls()), (2, 1));
     }
 
     #[test]
@@ -148,6 +173,7 @@ mod tests {
         assert!(parse_directives("<!-- ringway-conformance: transports=sctp -->").is_err());
         assert!(parse_directives("<!-- ringway-conformance: calls=0 -->").is_err());
         assert!(parse_directives("<!-- ringway-conformance: calls -->").is_err());
+        assert!(parse_directives("<!-- ringway-conformance: uas_calls=0 -->").is_err());
     }
 
     #[test]

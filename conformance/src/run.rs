@@ -87,7 +87,7 @@ fn attempt(env: &Env, case: &Case, transport: Transport, dir: &Path, problems: &
     let mut peers: Vec<Peer> = Vec::new();
     let wanted = [(Role::Uas, &case.uas), (Role::Uas2, &case.uas2)];
     for (role, scenario) in wanted.into_iter().filter_map(|(r, s)| s.as_ref().map(|s| (r, s))) {
-        match start_uas(env, role, scenario, transport, case.directives.calls, dir) {
+        match start_uas(env, role, scenario, transport, case.directives.uas_calls(), dir) {
             Ok(peer) => peers.push(peer),
             Err(err) => {
                 record(problems, Err(err.context(format!("starting the SIPp {}", role.name()))));
