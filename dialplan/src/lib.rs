@@ -16,13 +16,18 @@
 //!   [`Tables`]; [`Tables::route`] decides per call. The module docs hold the order of checks
 //!   and the status line each one answers with.
 //!
-//! The `extensions.conf` interpreter and the WASM plugin host join as further routers; the
-//! server only ever talks to the chain.
+//! - [`wasm`]: the WASM plugin host: routers written as sandboxed WebAssembly components
+//!   (`sdk/wit/ringway.wit`), loaded into a [`wasm::PluginChain`], one fresh instance per
+//!   decision under a deadline and a memory cap. Its module docs say how the server calls it.
+//!
+//! The `extensions.conf` interpreter joins as a further router; the server only ever talks to
+//! the chain.
 
 pub mod request;
 pub mod tables;
+pub mod wasm;
 
-pub use request::RouteRequest;
+pub use request::{Attempt, RequestTransport, RouteRequest};
 pub use tables::{
     AllAvailable, Availability, ConfigError, ConfigErrorKind, Credentials, Decision,
     DialplanConfig, FailoverPolicy, Gateway, GatewayStatus, HeaderPolicy, NumberFormat, Numbering,
