@@ -407,6 +407,12 @@ impl LoadedPlugin {
         } else if let Some(trap) = error.downcast_ref::<Trap>() {
             let stderr = store.data().stderr.contents();
             let stderr = String::from_utf8_lossy(&stderr);
+            // The panic message, without Rust's advice about backtraces.
+            let lines: Vec<&str> = stderr
+                .lines()
+                .filter(|l| !l.starts_with("note: run with `RUST_BACKTRACE"))
+                .collect();
+            let stderr = lines.join(" ");
             let stderr = stderr.trim();
             if stderr.is_empty() {
                 PluginErrorKind::Trap(trap.to_string())
