@@ -42,7 +42,8 @@ fn percentiles(name: &str, chain: &PluginChain, request: &RouteRequest, n: usize
     samples.sort_unstable();
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
     println!(
-        "{name}: {n} decisions, {:.0} decisions/s on one thread, p50 {:.1?}, p99 {:.1?}, max {:.1?}",
+        "{name}: {n} decisions, {:.0} decisions/s on one thread, \
+         p50 {:.1?}, p99 {:.1?}, max {:.1?}",
         n as f64 / total.as_secs_f64(),
         at(0.50),
         at(0.99),

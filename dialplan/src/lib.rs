@@ -4,8 +4,9 @@
 //!
 //! Routers form a chain; each answers a [`RouteRequest`] with a [`Decision`]: an ordered list of
 //! targets, a rejection with a catalog status (`ringway_sdk::catalog`), or "continue" to the
-//! next router. The crate is pure logic: no sockets, no clock, no randomness (callers pass a
-//! seed), so every decision is reproducible in a unit test.
+//! next router. The routing tables are pure logic: no sockets, no clock, no randomness (callers
+//! pass a seed), so every decision is reproducible in a unit test. The WASM host is the crate's
+//! one shell: it runs an epoch-ticker thread and reads time through its `Clock` trait.
 //!
 //! ## Layout
 //!

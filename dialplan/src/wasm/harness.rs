@@ -136,11 +136,15 @@ pub enum HarnessError {
     #[error("call file: {0}")]
     CallFile(String),
     /// Its routing tables are invalid.
-    #[error("call file routing tables: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    #[error("call file routing tables: {}", join(.0))]
     Tables(Vec<ConfigError>),
     /// The plugin did not load.
     #[error(transparent)]
     Load(#[from] LoadError),
+}
+
+fn join(errors: &[ConfigError]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 /// What [`test_call`] measured.

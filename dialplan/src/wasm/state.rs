@@ -132,7 +132,9 @@ impl host::Host for CallState {
         let (plugin, call_id) = (&*self.meta.name, self.call_id.as_str());
         macro_rules! emit {
             ($level:expr) => {
-                tracing::event!(target: "ringway::plugin", $level, plugin, call_id, fields, "{message}")
+                tracing::event!(
+                    target: "ringway::plugin", $level, plugin, call_id, fields, "{message}"
+                )
             };
         }
         match level {

@@ -8,8 +8,8 @@
 //! - `max_targets`: at most this many targets (default 3).
 //!
 //! The dialed number is normalized by the server's numbering settings first
-//! (`host::check_number`), so `8 495 …` and `+7495…` find the same rates. A number no prefix covers,
-//! or no number at all, is not this plugin's business: `continue`.
+//! (`host::check_number`), so `8 495 …` and `+7495…` find the same rates. A number no
+//! prefix covers, or no number at all, is not this plugin's business: `continue`.
 
 use ringway_sdk::host;
 use ringway_sdk::plugin::{Call, Decision, Level, NumberCheck, Plugin, Target};

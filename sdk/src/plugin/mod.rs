@@ -23,7 +23,8 @@
 //! }
 //!
 //! let call = Call { callee: ringway_sdk::plugin::Party::number("112"), ..Call::default() };
-//! assert_eq!(Emergency::route(&call), Decision::targets([Target::gateway("emergency").number("+7112")]));
+//! let expected = Decision::targets([Target::gateway("emergency").number("+7112")]);
+//! assert_eq!(Emergency::route(&call), expected);
 //! ```
 
 mod time;
