@@ -3,6 +3,8 @@
 //! mean, then p50/p99 latency and decisions per second from 20,000 timed decisions on one
 //! thread. The target is p99 ≤ 50 µs. Needs `make plugins`.
 
+#![allow(clippy::disallowed_methods, reason = "a benchmark reads the wall clock")]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

@@ -1,6 +1,8 @@
 //! Faulty plugins fail one decision each with a typed error, fast, and the host goes on serving;
 //! a reload that fails keeps the chain in service.
 
+#![allow(clippy::disallowed_methods, reason = "the tests time decisions by the wall clock")]
+
 mod support;
 
 use ringway_dialplan::wasm::{
