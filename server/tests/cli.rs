@@ -99,7 +99,8 @@ fn plugin(file: &str) -> String {
 fn plugin_test_prints_the_decision_and_its_timing() {
     let call = format!("{}/../plugins/lcr/call.toml", env!("CARGO_MANIFEST_DIR"));
     let lcr = plugin("lcr.wasm");
-    let output = ringway().args(["plugin", "test", "--plugin", &lcr, "--call", &call]).output().unwrap();
+    let args = ["plugin", "test", "--plugin", &lcr, "--call", &call];
+    let output = ringway().args(args).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
     let first = "targets\n1. sip:84951234567@192.0.2.2:5060 via carrier-b";
@@ -111,7 +112,8 @@ fn plugin_test_prints_the_decision_and_its_timing() {
 fn plugin_test_exits_1_with_the_fallback_when_the_plugin_fails() {
     let call = format!("{}/../plugins/lcr/call.toml", env!("CARGO_MANIFEST_DIR"));
     let spin = plugin("faulty_spin.wasm");
-    let output = ringway().args(["plugin", "test", "--plugin", &spin, "--call", &call]).output().unwrap();
+    let args = ["plugin", "test", "--plugin", &spin, "--call", &call];
+    let output = ringway().args(args).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("deadline"), "{stdout}");
