@@ -3,11 +3,11 @@
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CARGO ?= cargo
 
-.PHONY: test deps build unit conformance bench-smoke run bench fuzz clippy
+.PHONY: test deps plugins build unit conformance bench-smoke run bench fuzz clippy
 
 ## Everything a clean clone needs, then every test: unit, integration (real binary on loopback),
 ## torture corpus over UDP and TCP, SIPp conformance.
-test: deps build unit conformance bench-smoke
+test: deps plugins build unit conformance bench-smoke
 
 ## SIPp (Debian package sip-tester) for the conformance runner; baresip (baresip-core), a real
 ## UA that tests/tests/registrar.rs registers with Ringway.
@@ -15,10 +15,19 @@ deps:
 	@command -v sipp >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq sip-tester; }
 	@command -v baresip >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq baresip-core; }
 
+## The example and test plugins (plugins/, its own workspace) as wasm32-wasip2 components, into
+## PLUGIN_TARGET; the dialplan tests and benches find them through RINGWAY_PLUGIN_DIR and fail
+## (never pass) without them.
+PLUGIN_TARGET := $(CURDIR)/plugins/target
+export RINGWAY_PLUGIN_DIR := $(PLUGIN_TARGET)/wasm32-wasip2/release
+plugins:
+	rustup target add wasm32-wasip2
+	cd plugins && $(CARGO) build --release --target wasm32-wasip2 --target-dir $(PLUGIN_TARGET)
+
 build:
 	$(CARGO) build --workspace --bins
 
-unit: build
+unit: build plugins
 	$(CARGO) test --workspace
 
 conformance: build
@@ -33,9 +42,10 @@ bench-smoke:
 run:
 	$(CARGO) run --release --bin ringway -- run
 
-## Criterion microbenchmarks of the message layer.
-bench:
+## Criterion microbenchmarks: the message layer, and plugin decisions (lcr).
+bench: plugins
 	$(CARGO) bench -p ringway --bench message
+	$(CARGO) bench -p ringway-dialplan --bench plugin
 
 ## Coverage-guided fuzzing (needs a nightly toolchain and `cargo install cargo-fuzz`);
 ## FUZZ_TARGET=parse|transaction, FUZZ_SECONDS bounds the run. New inputs go to a scratch dir;

@@ -4,8 +4,9 @@
 //!
 //! Routers form a chain; each answers a [`RouteRequest`] with a [`Decision`]: an ordered list of
 //! targets, a rejection with a catalog status (`ringway_sdk::catalog`), or "continue" to the
-//! next router. The crate is pure logic: no sockets, no clock, no randomness (callers pass a
-//! seed), so every decision is reproducible in a unit test.
+//! next router. The routing tables are pure logic: no sockets, no clock, no randomness (callers
+//! pass a seed), so every decision is reproducible in a unit test. The WASM host is the crate's
+//! one shell: it runs an epoch-ticker thread and reads time through its `Clock` trait.
 //!
 //! ## Layout
 //!
@@ -16,13 +17,18 @@
 //!   [`Tables`]; [`Tables::route`] decides per call. The module docs hold the order of checks
 //!   and the status line each one answers with.
 //!
-//! The `extensions.conf` interpreter and the WASM plugin host join as further routers; the
-//! server only ever talks to the chain.
+//! - [`wasm`]: the WASM plugin host: routers written as sandboxed WebAssembly components
+//!   (`sdk/wit/ringway.wit`), loaded into a [`wasm::PluginChain`], one fresh instance per
+//!   decision under a deadline and a memory cap. Its module docs say how the server calls it.
+//!
+//! The `extensions.conf` interpreter joins as a further router; the server only ever talks to
+//! the chain.
 
 pub mod request;
 pub mod tables;
+pub mod wasm;
 
-pub use request::RouteRequest;
+pub use request::{Attempt, RequestTransport, RouteRequest};
 pub use tables::{
     AllAvailable, Availability, ConfigError, ConfigErrorKind, Credentials, Decision,
     DialplanConfig, FailoverPolicy, Gateway, GatewayStatus, HeaderPolicy, NumberFormat, Numbering,

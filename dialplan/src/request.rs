@@ -3,9 +3,12 @@
 //! The B2BUA fills one per dialog-creating request from the INVITE (Request-URI, From user, SDP
 //! offer) and from the authenticated account (tariff plan, allowed codecs). Routers only read it.
 
+use crate::tables::Outcome;
+use std::net::SocketAddr;
+
 /// What a router is asked: the parts of an INVITE (or other dialog-creating request) that a
-/// routing decision may depend on. Grows as routers need more (source address, headers,
-/// variables).
+/// routing decision may depend on, and what happened to the call so far (attempts). WASM plugins
+/// see all of it (`wasm` module); the built-in tables read the number, plan and codecs.
 ///
 /// [`RouteRequest::new`] reads the dialed number out of the Request-URI and leaves everything
 /// else empty; the `with_*` methods fill the rest.
@@ -26,6 +29,46 @@ pub struct RouteRequest {
     pub offered_codecs: Vec<String>,
     /// The codecs the account may use, lowercase, in preference order; empty means any.
     pub account_codecs: Vec<String>,
+    /// The A-leg Call-ID.
+    pub call_id: String,
+    /// The From display name, when it has one.
+    pub caller_name: Option<String>,
+    /// The To display name, when it has one.
+    pub callee_name: Option<String>,
+    /// Where the request came from.
+    pub source: Option<SocketAddr>,
+    /// The transport it came over.
+    pub transport: Option<RequestTransport>,
+    /// The headers routers may see (the server chooses which), names lowercase, message order.
+    pub headers: Vec<(String, String)>,
+    /// Channel variables set so far.
+    pub variables: Vec<(String, String)>,
+    /// Every attempt made for this call so far, oldest first.
+    pub attempts: Vec<Attempt>,
+}
+
+/// The transport a request arrived over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RequestTransport {
+    /// UDP.
+    Udp,
+    /// TCP.
+    Tcp,
+    /// TLS.
+    Tls,
+}
+
+/// One attempt at a target that did not answer the call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    /// The gateway tried, for gateway targets.
+    pub gateway: Option<String>,
+    /// The Request-URI of the attempt.
+    pub uri: String,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The reason phrase received with a status outcome (`None`: the code's plain phrase).
+    pub reason: Option<String>,
 }
 
 impl RouteRequest {
@@ -51,6 +94,31 @@ impl RouteRequest {
     /// Sets the account's tariff plan.
     pub fn with_tariff_plan(mut self, plan: impl Into<String>) -> Self {
         self.tariff_plan = Some(plan.into());
+        self
+    }
+
+    /// Sets the A-leg Call-ID.
+    pub fn with_call_id(mut self, call_id: impl Into<String>) -> Self {
+        self.call_id = call_id.into();
+        self
+    }
+
+    /// Sets where the request came from and over which transport.
+    pub fn with_source(mut self, source: SocketAddr, transport: RequestTransport) -> Self {
+        self.source = Some(source);
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Adds a header routers may see (name lowercased).
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self
+    }
+
+    /// Sets a channel variable.
+    pub fn with_variable(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.variables.push((name.into(), value.into()));
         self
     }
 

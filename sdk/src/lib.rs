@@ -13,11 +13,28 @@
 //!   `hangup_sip2cause` / `hangup_cause2sip`, app_dial's `DIALSTATUS`), and the RFC 3326
 //!   `Reason: Q.850;cause=…` header.
 //!
-//! The WIT contract and the guest bindings join them as the plugin work lands; they live here so
-//! that there is one source for the server, the built-in router, plugins and `ringway explain`.
+//! - [`plugin`]: the plugin contract as Rust types: [`plugin::Plugin`], [`plugin::Call`],
+//!   [`plugin::Decision`] and the [`plugin::Target`] builder. The contract itself is the WIT
+//!   world in `sdk/wit/ringway.wit` (the single source of truth; the host generates its side from
+//!   the same file).
+//! - With the cargo feature `guest` (plugins built for `wasm32-wasip2`): [`host`], the host's
+//!   imports as plain functions, and [`export_plugin!`], which exports a `Plugin`. The native
+//!   server never enables it, so it never compiles `wit-bindgen`.
+//!
+//! They live here so that there is one source for the server, the built-in router, plugins and
+//! `ringway explain`.
+
+// `export_plugin!` and the generated bindings name this crate by its path, also from inside it.
+extern crate self as ringway_sdk;
 
 pub mod catalog;
 pub mod cause;
+#[cfg(feature = "guest")]
+#[doc(hidden)]
+pub mod guest;
+#[cfg(feature = "guest")]
+pub mod host;
+pub mod plugin;
 pub mod status;
 
 pub use catalog::StatusLine;

@@ -1,4 +1,5 @@
-//! The `ringway` command line: `run`, `check-config`, `print-default-config`, `explain`.
+//! The `ringway` command line: `run`, `check-config`, `print-default-config`, `explain`,
+//! `plugin test`.
 //!
 //! A thin layer over the library: parse arguments, load [`Settings`], set up tracing and the tokio
 //! runtime, translate signals into the shutdown future. Exit codes: 0 on success and on a clean
@@ -59,6 +60,24 @@ enum Command {
         /// Reason phrase, e.g. "No money left" (any case).
         reason: Option<String>,
     },
+    /// Plugin tools.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+/// `ringway plugin …`: tools for plugin authors.
+#[derive(Debug, Subcommand)]
+enum PluginCommand {
+    /// Run a plugin on a call description without a server: prints its decision and timing.
+    /// Exits 2 when the plugin or the call file cannot be loaded, 1 when the decision fails.
+    Test {
+        /// The plugin component (.wasm, built for wasm32-wasip2).
+        #[arg(long, value_name = "FILE")]
+        plugin: PathBuf,
+        /// The call description (TOML: [call], [host], [plugin], optional routing tables).
+        #[arg(long, value_name = "FILE")]
+        call: PathBuf,
+    },
 }
 
 /// Exit status for configuration errors, distinct from clap's usage errors and start failures.
@@ -112,7 +131,42 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Plugin(PluginCommand::Test { plugin, call }) => plugin_test(&plugin, &call),
     }
+}
+
+/// `ringway plugin test`: the decision, then how long it took.
+fn plugin_test(plugin: &std::path::Path, call: &std::path::Path) -> ExitCode {
+    use ringway_dialplan::wasm::{describe, test_call};
+    let text = match std::fs::read_to_string(call) {
+        Ok(text) => text,
+        Err(err) => {
+            eprintln!("ringway plugin test: {}: {err}", call.display());
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let report = match test_call(plugin, &text) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("ringway plugin test: {err}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let status = match &report.outcome {
+        Ok(decision) => {
+            println!("{}", describe(decision));
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            println!("failed: {err}\nthe caller would get: {}", describe(&err.decision()));
+            ExitCode::FAILURE
+        }
+    };
+    println!(
+        "load {:.1?}, first decision {:.1?}, warm decision {:.1?} (median)",
+        report.load, report.first, report.warm
+    );
+    status
 }
 
 fn load(

@@ -84,3 +84,47 @@ fn run_announces_its_listeners_and_exits_0_on_sigterm() {
     assert!(stderr.contains("shutting down"), "{stderr}");
     let _ = std::fs::remove_dir_all(data_dir);
 }
+
+/// A built example plugin (`make plugins`); fails, never skips, when it is missing.
+fn plugin(file: &str) -> String {
+    let dir = std::env::var("RINGWAY_PLUGIN_DIR").unwrap_or_else(|_| {
+        format!("{}/../plugins/target/wasm32-wasip2/release", env!("CARGO_MANIFEST_DIR"))
+    });
+    let path = format!("{dir}/{file}");
+    assert!(std::path::Path::new(&path).is_file(), "{path} is missing: run `make plugins`");
+    path
+}
+
+#[test]
+fn plugin_test_prints_the_decision_and_its_timing() {
+    let call = format!("{}/../plugins/lcr/call.toml", env!("CARGO_MANIFEST_DIR"));
+    let lcr = plugin("lcr.wasm");
+    let args = ["plugin", "test", "--plugin", &lcr, "--call", &call];
+    let output = ringway().args(args).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let first = "targets\n1. sip:84951234567@192.0.2.2:5060 via carrier-b";
+    assert!(stdout.starts_with(first), "{stdout}");
+    assert!(stdout.contains("warm decision"), "{stdout}");
+}
+
+#[test]
+fn plugin_test_exits_1_with_the_fallback_when_the_plugin_fails() {
+    let call = format!("{}/../plugins/lcr/call.toml", env!("CARGO_MANIFEST_DIR"));
+    let spin = plugin("faulty_spin.wasm");
+    let args = ["plugin", "test", "--plugin", &spin, "--call", &call];
+    let output = ringway().args(args).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("deadline"), "{stdout}");
+    assert!(stdout.contains("the caller would get: reject 500 Undefined Reason"), "{stdout}");
+}
+
+#[test]
+fn plugin_test_exits_2_when_the_plugin_cannot_load() {
+    let call = format!("{}/../plugins/lcr/call.toml", env!("CARGO_MANIFEST_DIR"));
+    let args = ["plugin", "test", "--plugin", "/nonexistent.wasm", "--call", &call];
+    let output = ringway().args(args).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read"));
+}

@@ -236,6 +236,7 @@ impl Builder {
             privacy: config.privacy,
             strip: self.headers(&config.strip_headers),
             pass: self.headers(&config.pass_headers),
+            set: Vec::new(),
         };
         Gateway {
             name,

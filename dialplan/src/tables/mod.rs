@@ -304,6 +304,20 @@ impl Tables {
         self.ring_timeout
     }
 
+    /// The default fail-over policy (`[routing] failover_statuses`).
+    pub fn failover(&self) -> &FailoverPolicy {
+        &self.failover
+    }
+
+    /// The dialed string as a normalized phone number (E.164 with `+` where the numbering
+    /// settings allow) and whether it matches the numbering plans (always, when none are
+    /// configured); `None` when it is not a phone number at all.
+    pub fn check_number(&self, dialed: &str) -> Option<(String, bool)> {
+        let number = self.numbering.normalize(&number::phone_number(dialed)?, &self.plans);
+        let valid = self.plans.is_empty() || self.plans.iter().any(|p| p.matches(&number));
+        Some((number, valid))
+    }
+
     /// The number-rewriting settings, for [`format_number`].
     pub fn numbering(&self) -> &Numbering {
         &self.numbering

@@ -96,6 +96,9 @@ pub struct HeaderPolicy {
     pub strip: Vec<String>,
     /// If non-empty, the only non-core headers copied to the B-leg INVITE.
     pub pass: Vec<String>,
+    /// Headers set on the B-leg INVITE (name, value), replacing any copied from the A-leg
+    /// (a plugin's header edits).
+    pub set: Vec<(String, String)>,
 }
 
 impl HeaderPolicy {

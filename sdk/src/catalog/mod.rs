@@ -69,6 +69,13 @@ pub fn lookup(code: u16, reason: &str) -> Option<&'static Entry> {
         .or_else(|| variants(code).find(|e| e.line.reason.eq_ignore_ascii_case(reason)))
 }
 
+/// The catalog line with this code and exactly this reason phrase (byte-exact, no case folding):
+/// how a line that crossed a boundary as text (a plugin's rejection) becomes a [`StatusLine`]
+/// again.
+pub fn exact(code: u16, reason: &str) -> Option<StatusLine> {
+    variants(code).find(|e| e.line.reason == reason).map(|e| e.line)
+}
+
 /// Every catalog line with this code, in the seed's order.
 pub fn variants(code: u16) -> impl Iterator<Item = &'static Entry> {
     CATALOG.iter().filter(move |e| e.line.code.as_u16() == code)
@@ -141,6 +148,13 @@ mod tests {
         assert_eq!(lookup(404, "not FOUND").unwrap().line, NOT_FOUND_404);
         assert!(lookup(480, "No monies").is_none());
         assert!(lookup(481, "No money left").is_none());
+    }
+
+    #[test]
+    fn exact_finds_only_the_byte_exact_phrase() {
+        assert_eq!(exact(480, "No money left"), Some(NO_MONEY_LEFT_480));
+        assert_eq!(exact(480, "no money left"), None);
+        assert_eq!(exact(500, "Undefined Reason"), Some(UNDEFINED_REASON_500));
     }
 
     #[test]

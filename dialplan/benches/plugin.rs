@@ -1,0 +1,67 @@
+//! Plugin decisions: what one `lcr` decision costs end to end (a fresh pooled instance, the
+//! call lowered into it, the guest's work, the decision lifted and checked), as Criterion's
+//! mean, then p50/p99 latency and decisions per second from 20,000 timed decisions on one
+//! thread. The target is p99 ≤ 50 µs. Needs `make plugins`.
+
+#![allow(clippy::disallowed_methods, reason = "a benchmark reads the wall clock")]
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ringway_dialplan::RouteRequest;
+use ringway_dialplan::wasm::PluginChain;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const LCR: &str = r#"
+[plugins.settings]
+max_targets = 3
+[plugins.settings.rates]
+"+7" = "carrier-a:200, carrier-b:150, carrier-c:300"
+"+7495" = "carrier-a:120, carrier-b:95, carrier-c:130"
+"+44" = "carrier-c:90"
+"#;
+
+fn request() -> RouteRequest {
+    RouteRequest::new("sip:+74951234567@pbx.example.net")
+        .with_call_id("bench")
+        .with_caller("agent-17")
+        .with_offered_codecs(["pcma", "pcmu", "telephone-event"])
+        .with_header("X-Campaign", "spring")
+}
+
+/// Times `n` decisions one by one and prints the distribution.
+fn percentiles(name: &str, chain: &PluginChain, request: &RouteRequest, n: usize) {
+    let mut samples: Vec<Duration> = Vec::with_capacity(n);
+    let started = Instant::now();
+    for _ in 0..n {
+        let t = Instant::now();
+        black_box(chain.decide(black_box(request)).expect("decides"));
+        samples.push(t.elapsed());
+    }
+    let total = started.elapsed();
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+    println!(
+        "{name}: {n} decisions, {:.0} decisions/s on one thread, \
+         p50 {:.1?}, p99 {:.1?}, max {:.1?}",
+        n as f64 / total.as_secs_f64(),
+        at(0.50),
+        at(0.99),
+        samples[samples.len() - 1],
+    );
+}
+
+fn lcr(c: &mut Criterion) {
+    let host = support::host();
+    let chain = support::chain(&host, &support::entry("lcr", LCR), &support::env());
+    let request = request();
+    c.bench_function("lcr decision (fresh instance per decision)", |b| {
+        b.iter(|| chain.decide(black_box(&request)).expect("decides"))
+    });
+    percentiles("lcr", &chain, &request, 20_000);
+}
+
+criterion_group!(benches, lcr);
+criterion_main!(benches);

@@ -1,0 +1,494 @@
+//! The WASM plugin host: dialplan plugins as sandboxed WebAssembly components (wasmtime 48,
+//! component model, the `router` world of `sdk/wit/ringway.wit`).
+//!
+//! ## Model
+//!
+//! A [`PluginHost`] owns the engine (pooling allocator, epoch interruption) and the linker (the
+//! host imports of `ringway:plugin/host`, and WASI with nothing granted: no preopened
+//! directories, no environment, no sockets; stderr is captured for trap messages).
+//! [`PluginHost::load`] compiles every `[[plugins]]` entry ([`PluginsConfig`]) and
+//! pre-instantiates it into an immutable [`PluginChain`]. Each decision then takes a **fresh
+//! instance** from the pool, under the plugin's **deadline** (epoch ticks, default 10 ms) and
+//! **memory cap** (a `ResourceLimiter`, default 16 MiB), calls one export, and drops the
+//! instance: nothing leaks from one call to the next except what the plugin writes to its
+//! key-value store ([`PluginStore`]).
+//!
+//! A trap, an overrun or an answer the B2BUA cannot carry out fails that one decision with a
+//! [`PluginError`]; [`PluginError::decision`] is what the caller gets instead (the plugin's
+//! `on_error` fallback, by default `500 Undefined Reason`). A plugin whose fallback is
+//! `continue` is skipped inside the chain (logged at `warn`).
+//!
+//! ## How the server calls it
+//!
+//! ```text
+//! startup:  host  = PluginHost::new(HostSettings::default())?
+//!           chain = SharedChain::new(host.load(&plugins_config, &env)?)
+//! per call: let chain = shared.current();               // Arc snapshot: a reload mid-call
+//!                                                       // does not change this call's plugins
+//!           tokio::task::spawn_blocking(move || chain.decide(&request))  // off the shard task
+//!             Ok(ChainDecision { decision, decided_by }) → walk decision's targets
+//!             Err(e)                                     → answer e.decision(), log e
+//!           targets exhausted and decided_by = Some(p):
+//!             chain.on_failure(p, &request, &attempts)    → more targets, a status, or
+//!                                                          Continue (= tables::exhausted)
+//!           answered / ended: chain.on_answer(..) / chain.on_hangup(..) (billing hooks)
+//! reload:   shared.reload(&host, &new_config, &env)      // Err keeps the old chain serving
+//! ```
+//!
+//! `decide` blocks for up to the sum of the chain's deadlines (plus instantiation, a few
+//! microseconds per plugin): run it on a blocking thread, never on the shard task. At most
+//! [`HostSettings::max_instances`] decisions run at once; beyond that, instantiation fails with
+//! [`PluginErrorKind::Instantiate`] rather than queueing.
+//!
+//! ## Layout
+//!
+//! `config` (the `[[plugins]]` shape, [`Fallback`]), `error` ([`LoadError`], [`PluginError`]),
+//! `env` ([`HostEnv`]: tables, balances, clock, store), `state` (one decision's store and the
+//! host imports), `convert` (request and decision ↔ WIT, with the checks on plugin answers),
+//! `harness` ([`test_call`], behind `ringway plugin test`).
+
+mod config;
+mod convert;
+mod env;
+mod error;
+mod harness;
+mod state;
+
+pub use config::{DEFAULT_DEADLINE, DEFAULT_MEMORY, Fallback, PluginConfig, PluginsConfig};
+pub use convert::MAX_TARGETS;
+pub use env::{
+    Balance, Balances, Clock, FixedClock, HostEnv, MAX_KEY, MAX_KEYS, MAX_VALUE, MemoryStore,
+    NoBilling, PluginStore, StoreRefusal, SystemClock,
+};
+pub use error::{LoadError, LoadErrorKind, PluginError, PluginErrorKind};
+pub use harness::{CallFile, HarnessError, TestReport, describe, test_call};
+
+use crate::request::Attempt;
+use crate::{Decision, RouteRequest};
+use arc_swap::ArcSwap;
+use bindings::Router;
+use bindings::RouterPre;
+use ringway_sdk::StatusLine;
+use state::{CallState, MemoryCapReached, PluginMeta};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+
+/// Generated from the contract; the host implements `ringway:plugin/host` in `state`.
+mod bindings {
+    #![allow(missing_docs)]
+    wasmtime::component::bindgen!({ path: "../sdk/wit", world: "router" });
+}
+
+/// How often the engine's epoch advances: the granularity of deadlines.
+pub const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// Engine-wide limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HostSettings {
+    /// Most plugin instances alive at once (pooling allocator slots), i.e. concurrent
+    /// decisions. Default 256.
+    pub max_instances: u32,
+    /// The largest memory cap a plugin may configure (bytes). Default 64 MiB.
+    pub max_memory: usize,
+}
+
+impl Default for HostSettings {
+    fn default() -> Self {
+        HostSettings { max_instances: 256, max_memory: 64 << 20 }
+    }
+}
+
+/// The engine and linker every chain is loaded with. Create one per server.
+pub struct PluginHost {
+    engine: Engine,
+    linker: Linker<CallState>,
+    ticker: Arc<Ticker>,
+    settings: HostSettings,
+}
+
+impl std::fmt::Debug for PluginHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginHost").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] on its own thread, for as long as a host
+/// or a chain holds it.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Ticker {
+    fn start(engine: Engine) -> std::io::Result<Ticker> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let thread =
+            std::thread::Builder::new().name("ringway-plugin-epoch".into()).spawn(move || {
+                while !stopped.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })?;
+        Ok(Ticker { stop, thread: Some(thread) })
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl PluginHost {
+    /// Creates the engine (reserving the instance pool) and the linker, and starts the epoch
+    /// ticker.
+    pub fn new(settings: HostSettings) -> Result<PluginHost, LoadError> {
+        let engine_error = |e: &dyn std::fmt::Display| LoadError {
+            plugin: None,
+            kind: LoadErrorKind::Engine(e.to_string()),
+        };
+        let n = settings.max_instances.max(1);
+        let mut pool = PoolingAllocationConfig::default();
+        // A Rust component instantiates a handful of core modules (the program and the
+        // component model's shims), each with a table; one memory.
+        pool.total_component_instances(n)
+            .total_core_instances(n.saturating_mul(8))
+            .total_memories(n.saturating_mul(2))
+            .total_tables(n.saturating_mul(8))
+            .max_memory_size(settings.max_memory);
+        let mut config = Config::new();
+        config
+            .wasm_component_model(true)
+            .epoch_interruption(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).map_err(|e| engine_error(&e))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| engine_error(&e))?;
+        Router::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+            .map_err(|e| engine_error(&e))?;
+        let ticker = Ticker::start(engine.clone()).map_err(|e| engine_error(&e))?;
+        Ok(PluginHost { engine, linker, ticker: Arc::new(ticker), settings })
+    }
+
+    /// Compiles and pre-instantiates every plugin of `config`, in order. Relative paths are
+    /// relative to the working directory (the server resolves them against its config file).
+    /// Any problem fails the whole chain: a server keeps its previous chain (see
+    /// [`SharedChain::reload`]).
+    pub fn load(&self, config: &PluginsConfig, env: &HostEnv) -> Result<PluginChain, LoadError> {
+        let mut names = HashSet::new();
+        let mut plugins = Vec::with_capacity(config.plugins.len());
+        for entry in &config.plugins {
+            let settings = entry.validate(self.settings.max_memory)?;
+            if !names.insert(settings.name.clone()) {
+                let kind = LoadErrorKind::Config("the name is used twice".into());
+                return Err(LoadError { plugin: Some(settings.name), kind });
+            }
+            let fail = |kind| LoadError { plugin: Some(settings.name.clone()), kind };
+            let bytes = std::fs::read(&settings.path).map_err(|source| {
+                fail(LoadErrorKind::Read { path: settings.path.display().to_string(), source })
+            })?;
+            let component = Component::from_binary(&self.engine, &bytes)
+                .map_err(|e| fail(LoadErrorKind::Compile(format!("{e:#}"))))?;
+            let pre = self
+                .linker
+                .instantiate_pre(&component)
+                .and_then(RouterPre::new)
+                .map_err(|e| fail(LoadErrorKind::Link(format!("{e:#}"))))?;
+            let ticks = settings.deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos()).max(1);
+            plugins.push(LoadedPlugin {
+                meta: Arc::new(PluginMeta {
+                    name: settings.name.as_str().into(),
+                    env: env.clone(),
+                    memory: settings.memory,
+                }),
+                pre,
+                engine: self.engine.clone(),
+                deadline: settings.deadline,
+                deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX),
+                fallback: settings.fallback,
+                settings: convert::settings_to_wit(&settings.settings),
+            });
+        }
+        Ok(PluginChain { plugins, _ticker: Some(Arc::clone(&self.ticker)) })
+    }
+
+    /// How many plugin instances are alive right now (pooled slots in use): zero between
+    /// decisions, whatever happened in them.
+    pub fn live_instances(&self) -> u64 {
+        self.engine.pooling_allocator_metrics().map_or(0, |m| m.component_instances())
+    }
+}
+
+/// Which plugin of a chain made a decision (to ask it again with [`PluginChain::on_failure`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PluginIndex(usize);
+
+/// A chain's answer and which plugin gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainDecision {
+    /// The decision; [`Decision::Continue`] when every plugin continued (or the chain is empty).
+    pub decision: Decision,
+    /// The plugin that decided; `None` with `Continue`.
+    pub decided_by: Option<PluginIndex>,
+}
+
+/// The call was answered (for the billing hooks).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnswerInfo {
+    /// The gateway that answered, for gateway targets.
+    pub gateway: Option<String>,
+    /// The Request-URI of the answered leg.
+    pub uri: String,
+    /// Time from the INVITE to the answer.
+    pub setup: Duration,
+}
+
+/// The call ended (for the billing hooks).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HangupInfo {
+    /// Whether it was answered.
+    pub answered: bool,
+    /// Talk time.
+    pub talk: Duration,
+    /// The final status sent to the caller (200 when answered).
+    pub status: StatusLine,
+    /// Whether the caller hung up.
+    pub by_caller: bool,
+}
+
+/// Loaded plugins, in order: immutable, shared by every call (`Send + Sync`).
+#[derive(Default)]
+pub struct PluginChain {
+    plugins: Vec<LoadedPlugin>,
+    /// Keeps the deadlines ticking while any chain is in use, even if the host is gone.
+    _ticker: Option<Arc<Ticker>>,
+}
+
+impl std::fmt::Debug for PluginChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.plugins.iter().map(|p| &*p.meta.name)).finish()
+    }
+}
+
+struct LoadedPlugin {
+    meta: Arc<PluginMeta>,
+    pre: RouterPre<CallState>,
+    engine: Engine,
+    deadline: Duration,
+    deadline_ticks: u64,
+    fallback: Fallback,
+    settings: Vec<bindings::ringway::plugin::types::Pair>,
+}
+
+impl PluginChain {
+    /// A chain without plugins: every call continues to the next router.
+    pub fn empty() -> PluginChain {
+        PluginChain::default()
+    }
+
+    /// The plugins' names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.plugins.iter().map(|p| &*p.meta.name)
+    }
+
+    /// The name of the plugin at `index`.
+    pub fn name(&self, index: PluginIndex) -> Option<&str> {
+        self.plugins.get(index.0).map(|p| &*p.meta.name)
+    }
+
+    /// Asks each plugin's `route` in turn until one answers something other than `continue`.
+    /// Blocking (see the module docs). `Err` carries the failed plugin's fallback line:
+    /// answer the caller with [`PluginError::decision`].
+    pub fn decide(&self, request: &RouteRequest) -> Result<ChainDecision, PluginError> {
+        let mut call = convert::call_to_wit(request);
+        for (index, plugin) in self.plugins.iter().enumerate() {
+            call.settings.clone_from(&plugin.settings);
+            let decision = plugin
+                .run(request, |store, router| router.call_route(store, &call))
+                .and_then(|d| plugin.check(d, request));
+            match plugin.skip_if_failing_open(decision)? {
+                Decision::Continue => continue,
+                decision => {
+                    return Ok(ChainDecision { decision, decided_by: Some(PluginIndex(index)) });
+                }
+            }
+        }
+        Ok(ChainDecision { decision: Decision::Continue, decided_by: None })
+    }
+
+    /// The targets of the plugin at `decided_by` were all tried and failed over: asks its
+    /// `on-failure` for more targets or the final status. `Continue` means the server answers
+    /// its own ([`crate::tables::exhausted`]).
+    pub fn on_failure(
+        &self,
+        decided_by: PluginIndex,
+        request: &RouteRequest,
+        attempts: &[Attempt],
+    ) -> Result<Decision, PluginError> {
+        let Some(plugin) = self.plugins.get(decided_by.0) else { return Ok(Decision::Continue) };
+        let mut call = convert::call_to_wit(request);
+        call.settings.clone_from(&plugin.settings);
+        let attempts = convert::attempts_to_wit(attempts);
+        let decision = plugin
+            .run(request, |store, router| router.call_on_failure(store, &call, &attempts))
+            .and_then(|d| plugin.check(d, request));
+        plugin.skip_if_failing_open(decision)
+    }
+
+    /// Billing hook: tells every plugin the call was answered. Returns the plugins that failed
+    /// (the call goes on regardless).
+    pub fn on_answer(&self, request: &RouteRequest, answer: &AnswerInfo) -> Vec<PluginError> {
+        let answer = convert::answer_to_wit(answer);
+        self.notify(request, |call, store, router| router.call_on_answer(store, call, &answer))
+    }
+
+    /// Billing hook: tells every plugin the call ended. Returns the plugins that failed.
+    pub fn on_hangup(&self, request: &RouteRequest, hangup: &HangupInfo) -> Vec<PluginError> {
+        let hangup = convert::hangup_to_wit(hangup);
+        self.notify(request, |call, store, router| router.call_on_hangup(store, call, &hangup))
+    }
+
+    fn notify(
+        &self,
+        request: &RouteRequest,
+        hook: impl Fn(&bindings::Call, &mut Store<CallState>, &Router) -> wasmtime::Result<()>,
+    ) -> Vec<PluginError> {
+        let mut call = convert::call_to_wit(request);
+        let mut errors = Vec::new();
+        for plugin in &self.plugins {
+            call.settings.clone_from(&plugin.settings);
+            if let Err(error) = plugin.run(request, |store, router| hook(&call, store, router)) {
+                tracing::warn!(%error, "plugin billing hook failed");
+                errors.push(error);
+            }
+        }
+        errors
+    }
+}
+
+impl LoadedPlugin {
+    /// Runs `f` against a fresh instance under the plugin's deadline and memory cap.
+    fn run<R>(
+        &self,
+        request: &RouteRequest,
+        f: impl FnOnce(&mut Store<CallState>, &Router) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        let mut store = Store::new(&self.engine, CallState::new(Arc::clone(&self.meta), request));
+        store.limiter(|state| &mut state.limits);
+        store.set_epoch_deadline(self.deadline_ticks);
+        store.epoch_deadline_trap();
+        let router = match self.pre.instantiate(&mut store) {
+            Ok(router) => router,
+            Err(e) => return Err(self.classify(e, &store, true)),
+        };
+        f(&mut store, &router).map_err(|e| self.classify(e, &store, false))
+    }
+
+    /// Why a run failed.
+    fn classify(
+        &self,
+        error: wasmtime::Error,
+        store: &Store<CallState>,
+        instantiating: bool,
+    ) -> PluginError {
+        let kind = if store.data().limits.exceeded || error.is::<MemoryCapReached>() {
+            PluginErrorKind::Memory(self.meta.memory)
+        } else if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+            PluginErrorKind::Deadline(self.deadline)
+        } else if let Some(trap) = error.downcast_ref::<Trap>() {
+            let stderr = store.data().stderr.contents();
+            let stderr = String::from_utf8_lossy(&stderr);
+            // The panic message, without Rust's advice about backtraces.
+            let lines: Vec<&str> = stderr
+                .lines()
+                .filter(|l| !l.starts_with("note: run with `RUST_BACKTRACE"))
+                .collect();
+            let stderr = lines.join(" ");
+            let stderr = stderr.trim();
+            if stderr.is_empty() {
+                PluginErrorKind::Trap(trap.to_string())
+            } else {
+                PluginErrorKind::Trap(format!("{trap}; stderr: {stderr}"))
+            }
+        } else if instantiating {
+            PluginErrorKind::Instantiate(format!("{error:#}"))
+        } else {
+            PluginErrorKind::Trap(format!("{error:#}"))
+        };
+        self.error(kind)
+    }
+
+    fn error(&self, kind: PluginErrorKind) -> PluginError {
+        PluginError { plugin: Arc::clone(&self.meta.name), kind, fallback: self.fallback }
+    }
+
+    /// The plugin's WIT decision as the server's, or a bad-decision error.
+    fn check(
+        &self,
+        decision: bindings::ringway::plugin::types::Decision,
+        request: &RouteRequest,
+    ) -> Result<Decision, PluginError> {
+        convert::decision_from_wit(decision, request, &self.meta.env.tables)
+            .map_err(|reason| self.error(PluginErrorKind::BadDecision(reason)))
+    }
+
+    /// A failure of a plugin configured to fail open becomes `Continue` (and a log line).
+    fn skip_if_failing_open(
+        &self,
+        result: Result<Decision, PluginError>,
+    ) -> Result<Decision, PluginError> {
+        match result {
+            Err(error) if error.fallback == Fallback::Continue => {
+                tracing::warn!(%error, "plugin failed; continuing without it");
+                Ok(Decision::Continue)
+            }
+            other => other,
+        }
+    }
+}
+
+/// The chain in service, swappable while calls use it: readers take a snapshot with
+/// [`current`](SharedChain::current); [`reload`](SharedChain::reload) swaps atomically and
+/// keeps the old chain when the new one fails to load. Cheap to clone (one `Arc`).
+#[derive(Clone, Default)]
+pub struct SharedChain(Arc<ArcSwap<PluginChain>>);
+
+impl std::fmt::Debug for SharedChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SharedChain").field(&*self.0.load()).finish()
+    }
+}
+
+impl SharedChain {
+    /// Puts `chain` in service.
+    pub fn new(chain: PluginChain) -> SharedChain {
+        SharedChain(Arc::new(ArcSwap::from_pointee(chain)))
+    }
+
+    /// The chain in service now; calls keep their snapshot across reloads.
+    pub fn current(&self) -> Arc<PluginChain> {
+        self.0.load_full()
+    }
+
+    /// Loads `config` and, only if every plugin loads, swaps it in. On `Err` the chain in
+    /// service is untouched.
+    pub fn reload(
+        &self,
+        host: &PluginHost,
+        config: &PluginsConfig,
+        env: &HostEnv,
+    ) -> Result<(), LoadError> {
+        let chain = host.load(config, env)?;
+        self.0.store(Arc::new(chain));
+        Ok(())
+    }
+}

@@ -1,0 +1,199 @@
+//! One decision's store: the data a fresh instance runs against (its WASI context with nothing
+//! granted, its memory cap, its plugin's identity and environment) and the host imports of
+//! `ringway:plugin/host` that read it.
+
+use super::bindings::ringway::plugin::host::{self, Level};
+use super::bindings::ringway::plugin::types;
+use super::convert::decision_to_wit;
+use super::env::{Balance, HostEnv, MAX_KEY, MAX_VALUE, StoreRefusal};
+use crate::RouteRequest;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+use wasmtime::component::ResourceTable;
+use wasmtime::{ResourceLimiter, Result};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// Most log lines one decision may write; the rest are dropped (a plugin must not flood the
+/// server's log).
+const MAX_LOG_LINES: u32 = 32;
+/// Longest log message kept (bytes); longer ones are cut.
+const MAX_LOG_MESSAGE: usize = 1024;
+/// How much of a plugin's stderr is kept for its trap message (bytes).
+const STDERR_CAPACITY: usize = 4096;
+
+/// What a loaded plugin's instances share.
+#[derive(Debug)]
+pub(crate) struct PluginMeta {
+    pub name: Arc<str>,
+    pub env: HostEnv,
+    pub memory: usize,
+}
+
+/// The store data of one decision.
+pub(crate) struct CallState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub limits: MemoryCap,
+    pub stderr: MemoryOutputPipe,
+    meta: Arc<PluginMeta>,
+    call_id: String,
+    log_lines: u32,
+}
+
+impl CallState {
+    pub fn new(meta: Arc<PluginMeta>, request: &RouteRequest) -> CallState {
+        let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
+        // Nothing is granted: no preopened directories, no environment, no arguments, no
+        // sockets, no name lookups. stdout is discarded; stderr is kept for trap messages.
+        let wasi = WasiCtx::builder()
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        CallState {
+            wasi,
+            table: ResourceTable::new(),
+            limits: MemoryCap { cap: meta.memory, exceeded: false },
+            stderr,
+            call_id: request.call_id.clone(),
+            meta,
+            log_lines: 0,
+        }
+    }
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// The per-instance memory cap. Growth past it traps the instance at once (rather than letting
+/// `memory.grow` fail and the guest's allocator abort), and `exceeded` tells the host why.
+pub(crate) struct MemoryCap {
+    cap: usize,
+    pub exceeded: bool,
+}
+
+/// The error a capped growth traps with.
+#[derive(Debug, thiserror::Error)]
+#[error("memory cap of {0} bytes reached")]
+pub(crate) struct MemoryCapReached(pub usize);
+
+/// Most table elements an instance may grow to (function tables of large Rust plugins stay
+/// far below).
+const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+impl ResourceLimiter for MemoryCap {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> Result<bool> {
+        if desired > self.cap {
+            self.exceeded = true;
+            return Err(MemoryCapReached(self.cap).into());
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+}
+
+impl types::Host for CallState {}
+
+impl host::Host for CallState {
+    fn log(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
+        self.log_lines += 1;
+        if self.log_lines > MAX_LOG_LINES {
+            return;
+        }
+        let mut message = message;
+        if message.len() > MAX_LOG_MESSAGE {
+            let mut cut = MAX_LOG_MESSAGE;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+        }
+        let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+        let fields = fields.join(" ");
+        let (plugin, call_id) = (&*self.meta.name, self.call_id.as_str());
+        macro_rules! emit {
+            ($level:expr) => {
+                tracing::event!(
+                    target: "ringway::plugin", $level, plugin, call_id, fields, "{message}"
+                )
+            };
+        }
+        match level {
+            Level::Trace => emit!(tracing::Level::TRACE),
+            Level::Debug => emit!(tracing::Level::DEBUG),
+            Level::Info => emit!(tracing::Level::INFO),
+            Level::Warn => emit!(tracing::Level::WARN),
+            Level::Error => emit!(tracing::Level::ERROR),
+        }
+    }
+
+    fn now(&mut self) -> (u64, u32) {
+        let since = self.meta.env.clock.now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        (since.as_secs(), since.subsec_nanos())
+    }
+
+    fn kv_get(&mut self, key: String) -> Option<String> {
+        self.meta.env.store.get(&self.meta.name, &key)
+    }
+
+    fn kv_set(&mut self, key: String, value: String) -> std::result::Result<(), host::KvError> {
+        if key.len() > MAX_KEY || value.len() > MAX_VALUE {
+            return Err(host::KvError::TooLarge);
+        }
+        self.meta.env.store.set(&self.meta.name, &key, &value).map_err(|refusal| match refusal {
+            StoreRefusal::Full => host::KvError::Full,
+        })
+    }
+
+    fn kv_delete(&mut self, key: String) {
+        self.meta.env.store.delete(&self.meta.name, &key);
+    }
+
+    fn lookup_route(&mut self, number: String, tariff_plan: Option<String>) -> types::Decision {
+        let mut request = RouteRequest::new(format!("sip:{number}@lookup"));
+        if request.dialed.as_deref() != Some(number.as_str()) {
+            // Not a user part that survives a URI (an `@`, a `;`): nothing to look up.
+            return types::Decision::Continue;
+        }
+        request.tariff_plan = tariff_plan;
+        // The same call always gets the same order among equal-priority gateways.
+        let mut hasher = DefaultHasher::new();
+        self.call_id.hash(&mut hasher);
+        let env = &self.meta.env;
+        decision_to_wit(&env.tables.route(&request, &*env.gateways, hasher.finish()))
+    }
+
+    fn check_number(&mut self, number: String) -> host::NumberCheck {
+        match self.meta.env.tables.check_number(&number) {
+            None => host::NumberCheck::NotANumber,
+            Some((normalized, true)) => host::NumberCheck::Valid(normalized),
+            Some((normalized, false)) => host::NumberCheck::Invalid(normalized),
+        }
+    }
+
+    fn account_balance(&mut self, account: String) -> host::Balance {
+        match self.meta.env.balances.balance(&account) {
+            Balance::Unknown => host::Balance::Unknown,
+            Balance::Amount(minor) => host::Balance::Amount(minor),
+        }
+    }
+}

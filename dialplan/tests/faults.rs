@@ -1,0 +1,194 @@
+//! Faulty plugins fail one decision each with a typed error, fast, and the host goes on serving;
+//! a reload that fails keeps the chain in service.
+
+#![allow(clippy::disallowed_methods, reason = "the tests time decisions by the wall clock")]
+
+mod support;
+
+use ringway_dialplan::wasm::{
+    DEFAULT_DEADLINE, DEFAULT_MEMORY, Fallback, LoadErrorKind, PluginChain, PluginError,
+    PluginErrorKind, PluginHost, PluginsConfig, SharedChain,
+};
+use ringway_dialplan::{Decision, RouteRequest};
+use ringway_sdk::catalog::UNDEFINED_REASON_500;
+use std::time::{Duration, Instant};
+use support::{chain, entry, env, host, rss};
+
+const LCR: &str = r#"
+[plugins.settings.rates]
+"+7495" = "carrier-a:120, carrier-b:95"
+"#;
+
+fn request() -> RouteRequest {
+    RouteRequest::new("sip:+74951234567@pbx").with_call_id("fault-test")
+}
+
+/// Runs one decision of `chain`, expecting it to fail; returns the error and how long it took.
+fn failing(chain: &PluginChain) -> (PluginError, Duration) {
+    let started = Instant::now();
+    let result = chain.decide(&request());
+    let elapsed = started.elapsed();
+    (result.expect_err("the faulty plugin fails its decision"), elapsed)
+}
+
+/// `n` decisions of the lcr chain, each answering its two targets.
+fn serve(lcr: &PluginChain, n: usize) {
+    for i in 0..n {
+        match lcr.decide(&request()).map(|d| d.decision) {
+            Ok(Decision::Targets(targets)) if targets.len() == 2 => {}
+            other => panic!("decision {i} after a fault: {other:?}"),
+        }
+    }
+}
+
+/// A faulty plugin's error, then 1,000 good decisions from the same host with no instance left
+/// behind and no more than loose RSS growth.
+fn fault_then_serve(fault: &str) -> (PluginError, Duration) {
+    let host = host();
+    let lcr = chain(&host, &entry("lcr", LCR), &env());
+    let faulty = chain(&host, &entry(fault, ""), &env());
+    serve(&lcr, 50); // warm up the pool and the allocator before measuring RSS
+    let before = rss();
+    let (error, elapsed) = failing(&faulty);
+    assert_eq!(error.decision(), Decision::Reject(UNDEFINED_REASON_500));
+    assert_eq!(&*error.plugin, fault);
+    serve(&lcr, 1_000);
+    assert_eq!(host.live_instances(), 0, "every instance went back to the pool");
+    // A second failure and more decisions: nothing accumulates per fault.
+    let _ = failing(&faulty);
+    serve(&lcr, 1_000);
+    let grown = rss().saturating_sub(before);
+    assert!(grown < 64 << 20, "RSS grew by {grown} bytes over 2 faults and 2,000 decisions");
+    eprintln!("{fault}: {} in {elapsed:?}; RSS +{} KiB", error.kind, grown >> 10);
+    (error, elapsed)
+}
+
+#[test]
+fn an_endless_loop_is_interrupted_at_its_deadline_and_the_host_serves_on() {
+    let (error, elapsed) = fault_then_serve("faulty-spin");
+    assert_eq!(error.kind, PluginErrorKind::Deadline(DEFAULT_DEADLINE));
+    assert!(elapsed >= DEFAULT_DEADLINE - Duration::from_millis(1), "not before: {elapsed:?}");
+    assert!(elapsed < Duration::from_millis(50), "interrupted within 50 ms: {elapsed:?}");
+}
+
+#[test]
+fn unbounded_allocation_stops_at_the_memory_cap_and_the_host_serves_on() {
+    let (error, elapsed) = fault_then_serve("faulty-hog");
+    assert_eq!(error.kind, PluginErrorKind::Memory(DEFAULT_MEMORY));
+    assert!(elapsed < Duration::from_millis(50), "stopped within 50 ms: {elapsed:?}");
+}
+
+#[test]
+fn a_panic_is_a_trap_with_the_plugins_message_and_the_host_serves_on() {
+    let (error, elapsed) = fault_then_serve("faulty-trap");
+    let PluginErrorKind::Trap(message) = &error.kind else { panic!("a trap: {error}") };
+    assert!(message.contains("unreachable"), "{message}");
+    assert!(message.contains("index out of bounds"), "stderr is in the message: {message}");
+    assert!(elapsed < Duration::from_millis(50), "failed within 50 ms: {elapsed:?}");
+}
+
+#[test]
+fn a_plugin_configured_to_fail_open_is_skipped_and_the_next_one_decides() {
+    let host = host();
+    let entries =
+        format!("{}on_error = \"continue\"\n{}", entry("faulty-trap", ""), entry("lcr", LCR));
+    let chain = chain(&host, &entries, &env());
+    let decided = chain.decide(&request()).expect("lcr decides");
+    assert_eq!(decided.decided_by.and_then(|p| chain.name(p)), Some("lcr"));
+}
+
+#[test]
+fn a_configured_fallback_line_answers_instead_of_500() {
+    let host = host();
+    let entries =
+        format!("{}on_error = \"480 Temporarily Unavailable\"\n", entry("faulty-spin", ""));
+    let chain = chain(&host, &entries, &env());
+    let (error, _) = failing(&chain);
+    assert_eq!(error.fallback, Fallback::Reject(ringway_sdk::catalog::TEMPORARILY_UNAVAILABLE_480));
+    assert_eq!(
+        error.decision().to_owned(),
+        Decision::Reject(ringway_sdk::catalog::TEMPORARILY_UNAVAILABLE_480)
+    );
+}
+
+#[test]
+fn a_shorter_deadline_and_smaller_cap_apply_per_plugin() {
+    let host = host();
+    let spin = chain(&host, &format!("{}deadline_ms = 2\n", entry("faulty-spin", "")), &env());
+    let (error, elapsed) = failing(&spin);
+    assert_eq!(error.kind, PluginErrorKind::Deadline(Duration::from_millis(2)));
+    assert!(elapsed < Duration::from_millis(20), "{elapsed:?}");
+    let hog = chain(&host, &format!("{}memory_mib = 4\n", entry("faulty-hog", "")), &env());
+    assert_eq!(failing(&hog).0.kind, PluginErrorKind::Memory(4 << 20));
+}
+
+fn reload_config(entries: &str) -> PluginsConfig {
+    PluginsConfig::from_toml(entries).expect("parses")
+}
+
+#[test]
+fn a_reload_that_fails_to_load_keeps_the_chain_in_service() {
+    let host = host();
+    let env = env();
+    let shared = SharedChain::new(chain(&host, &entry("lcr", LCR), &env));
+    let snapshot = shared.current();
+
+    let missing =
+        reload_config("[[plugins]]\nname = \"gone\"\npath = \"/nonexistent/gone.wasm\"\n");
+    let error = shared.reload(&host, &missing, &env).expect_err("a missing file fails");
+    assert!(matches!(error.kind, LoadErrorKind::Read { .. }), "{error}");
+
+    let garbage = std::env::temp_dir().join(format!("ringway-garbage-{}.wasm", std::process::id()));
+    std::fs::write(&garbage, b"\0asm not really").unwrap();
+    let entries = format!(
+        "{}[[plugins]]\nname = \"garbage\"\npath = {:?}\n",
+        entry("numbering", ""),
+        garbage.display().to_string()
+    );
+    let error = shared.reload(&host, &reload_config(&entries), &env).expect_err("garbage fails");
+    assert!(matches!(error.kind, LoadErrorKind::Compile(_)), "{error}");
+    assert_eq!(error.plugin.as_deref(), Some("garbage"));
+    std::fs::remove_file(&garbage).ok();
+
+    let twice = format!("{}{}", entry("lcr", LCR), entry("lcr", LCR));
+    let error = shared.reload(&host, &reload_config(&twice), &env).expect_err("duplicate names");
+    assert!(matches!(error.kind, LoadErrorKind::Config(_)), "{error}");
+
+    let names: Vec<String> = shared.current().names().map(str::to_owned).collect();
+    assert_eq!(names, ["lcr"], "the old chain is still in service");
+    assert!(matches!(shared.current().decide(&request()).unwrap().decision, Decision::Targets(_)));
+
+    shared.reload(&host, &reload_config(&entry("numbering", "")), &env).expect("a good reload");
+    let names: Vec<String> = shared.current().names().map(str::to_owned).collect();
+    assert_eq!(names, ["numbering"]);
+    assert!(
+        matches!(snapshot.decide(&request()).unwrap().decision, Decision::Targets(_)),
+        "a call holding the old snapshot finishes with the old chain"
+    );
+}
+
+#[test]
+fn chains_outlive_their_host_and_deadlines_still_fire() {
+    let spin = {
+        let host: PluginHost = host();
+        chain(&host, &entry("faulty-spin", ""), &env())
+    };
+    let (error, elapsed) = failing(&spin);
+    assert_eq!(error.kind, PluginErrorKind::Deadline(DEFAULT_DEADLINE));
+    assert!(elapsed < Duration::from_millis(50), "{elapsed:?}");
+}
+
+#[test]
+fn a_component_of_another_world_does_not_load() {
+    // A core module, not a component: refused at compile time with the plugin named.
+    let host = host();
+    let path = std::env::temp_dir().join(format!("ringway-core-{}.wasm", std::process::id()));
+    std::fs::write(&path, b"\0asm\x01\0\0\0").unwrap();
+    let config = reload_config(&format!(
+        "[[plugins]]\nname = \"core\"\npath = {:?}\n",
+        path.display().to_string()
+    ));
+    let error = host.load(&config, &env()).expect_err("a core module is not a plugin");
+    std::fs::remove_file(&path).ok();
+    assert!(matches!(error.kind, LoadErrorKind::Compile(_) | LoadErrorKind::Link(_)), "{error}");
+}

@@ -1,0 +1,72 @@
+//! What the host offers a plugin (cargo feature `guest`): structured logging, the clock, a
+//! per-plugin key-value store, the built-in routing tables and numbering plans, and balances.
+//! Nothing else is reachable: no files, no network.
+//!
+//! Every function here is a call into the server; each costs a boundary crossing (well under a
+//! microsecond), so call them per decision, not per loop iteration.
+
+use crate::guest::{decision_from, imports};
+use crate::plugin::{Balance, Decision, KvError, Level, NumberCheck, UnixTime};
+
+/// Writes a log line to the server's log, tagged with the plugin and the call, with structured
+/// fields.
+pub fn log(level: Level, message: &str, fields: &[(&str, &str)]) {
+    let level = match level {
+        Level::Trace => imports::Level::Trace,
+        Level::Debug => imports::Level::Debug,
+        Level::Info => imports::Level::Info,
+        Level::Warn => imports::Level::Warn,
+        Level::Error => imports::Level::Error,
+    };
+    let fields: Vec<(String, String)> =
+        fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    imports::log(level, message, &fields);
+}
+
+/// The server's wall-clock time.
+pub fn now() -> UnixTime {
+    let (secs, nanos) = imports::now();
+    UnixTime { secs, nanos }
+}
+
+/// The value stored under `key` in this plugin's store.
+pub fn kv_get(key: &str) -> Option<String> {
+    imports::kv_get(key)
+}
+
+/// Stores `value` under `key` in this plugin's store (shared by all its instances, kept across
+/// calls and reloads).
+pub fn kv_set(key: &str, value: &str) -> Result<(), KvError> {
+    imports::kv_set(key, value).map_err(|e| match e {
+        imports::KvError::TooLarge => KvError::TooLarge,
+        imports::KvError::Full => KvError::Full,
+    })
+}
+
+/// Removes `key` from this plugin's store.
+pub fn kv_delete(key: &str) {
+    imports::kv_delete(key);
+}
+
+/// What the built-in routing tables would decide for `number` under `tariff_plan`
+/// ([`Decision::Continue`] when no tables are configured).
+pub fn lookup_route(number: &str, tariff_plan: Option<&str>) -> Decision {
+    decision_from(imports::lookup_route(number, tariff_plan))
+}
+
+/// Normalizes `number` with the server's numbering settings and checks it against its plans.
+pub fn check_number(number: &str) -> NumberCheck {
+    match imports::check_number(number) {
+        imports::NumberCheck::NotANumber => NumberCheck::NotANumber,
+        imports::NumberCheck::Invalid(n) => NumberCheck::Invalid(n),
+        imports::NumberCheck::Valid(n) => NumberCheck::Valid(n),
+    }
+}
+
+/// The prepaid balance of `account` ([`Balance::Unknown`] until billing is configured).
+pub fn balance(account: &str) -> Balance {
+    match imports::account_balance(account) {
+        imports::Balance::Unknown => Balance::Unknown,
+        imports::Balance::Amount(minor) => Balance::Amount(minor),
+    }
+}
