@@ -11,7 +11,9 @@ use crate::b2bua::{Failover, HeaderPolicy, Plan, RouteInfo, Target};
 use crate::config::{ListenSpec, Settings};
 use crate::location::LocationView;
 use crate::sip::{Flow, Transport};
+use ringway_dialplan::wasm::{HostEnv, HostSettings, LoadError, PluginChain, PluginHost, PluginsConfig, SharedChain};
 use ringway_dialplan::{Availability, Decision, GatewayStatus, RouteRequest, Tables};
+use std::sync::Arc;
 use ringway_sdk::{StatusLine, catalog};
 use std::collections::HashMap;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -68,11 +70,40 @@ pub enum Refusal {
     Rate,
 }
 
+/// Every gateway's live state, shared with the plugin host (for `lookup-route`).
+#[derive(Debug, Default)]
+struct GatewayBoard(HashMap<String, GatewayState>);
+
+impl GatewayStatus for GatewayBoard {
+    fn availability(&self, gateway: &str) -> Availability {
+        match self.0.get(gateway) {
+            None => Availability::Down,
+            Some(g) if !g.up.load(Ordering::Relaxed) => Availability::Down,
+            Some(g) if g.max_calls > 0 && g.calls.load(Ordering::Relaxed) >= g.max_calls => Availability::AtLimit,
+            Some(_) => Availability::Available,
+        }
+    }
+}
+
+/// The WASM plugin chain and what reloading it needs.
+struct Plugins {
+    host: PluginHost,
+    env: HostEnv,
+    chain: SharedChain,
+}
+
+impl std::fmt::Debug for Plugins {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugins").field("chain", &self.chain.current().names().collect::<Vec<_>>()).finish()
+    }
+}
+
 /// Routing, counters and limits for every call of the process.
 #[derive(Debug)]
 pub struct CallPolicy {
-    tables: Tables,
-    gateways: HashMap<String, GatewayState>,
+    tables: Arc<Tables>,
+    gateways: Arc<GatewayBoard>,
+    plugins: Option<Plugins>,
     accounts: HashMap<String, AccountPolicy>,
     limits: CallLimits,
     active: AtomicU32,
@@ -83,9 +114,10 @@ pub struct CallPolicy {
 const PROBE_MISSES_DOWN: u32 = 2;
 
 impl CallPolicy {
-    /// Builds the policy from validated settings (the tables were checked at load).
+    /// Builds the policy from validated settings (the tables were checked at load), with no
+    /// plugins.
     pub fn new(settings: &Settings, tables: Tables) -> CallPolicy {
-        let gateways = tables
+        let gateways: HashMap<String, GatewayState> = tables
             .gateways()
             .iter()
             .map(|g| {
@@ -118,13 +150,47 @@ impl CallPolicy {
             })
             .collect();
         CallPolicy {
-            tables,
-            gateways,
+            tables: Arc::new(tables),
+            gateways: Arc::new(GatewayBoard(gateways)),
+            plugins: None,
             accounts,
             limits: settings.calls.clone(),
             active: AtomicU32::new(0),
             window: Mutex::new((Instant::now(), 0)),
         }
+    }
+
+    /// Loads the `[[plugins]]` chain (compiling each component); routing asks it before the
+    /// built-in tables. Without plugins nothing is loaded.
+    pub fn with_plugins(mut self, config: &PluginsConfig) -> Result<CallPolicy, LoadError> {
+        if config.plugins.is_empty() {
+            return Ok(self);
+        }
+        let host = PluginHost::new(HostSettings::default())?;
+        let env = HostEnv {
+            tables: self.tables.clone(),
+            gateways: self.gateways.clone(),
+            ..HostEnv::default()
+        };
+        let chain = SharedChain::new(host.load(config, &env)?);
+        self.plugins = Some(Plugins { host, env, chain });
+        Ok(self)
+    }
+
+    /// The plugin chain as it is now (a call keeps this snapshot), `None` without plugins.
+    pub fn plugin_chain(&self) -> Option<Arc<PluginChain>> {
+        self.plugins.as_ref().map(|p| p.chain.current())
+    }
+
+    /// Swaps in a new plugin chain; on any error the old chain keeps serving. A process started
+    /// without plugins cannot gain them by reloading (the host is made at start).
+    pub fn reload_plugins(&self, config: &PluginsConfig) -> Result<Vec<String>, LoadError> {
+        let Some(plugins) = &self.plugins else {
+            let message = "this process started without [[plugins]]; restart to add them".to_owned();
+            return Err(LoadError { plugin: None, kind: ringway_dialplan::wasm::LoadErrorKind::Config(message) });
+        };
+        plugins.chain.reload(&plugins.host, config, &plugins.env)?;
+        Ok(plugins.chain.current().names().map(str::to_owned).collect())
     }
 
     /// The limits in force.
@@ -172,14 +238,14 @@ impl CallPolicy {
 
     /// An attempt to `gateway` started.
     pub fn occupy(&self, gateway: &str) {
-        if let Some(g) = self.gateways.get(gateway) {
+        if let Some(g) = self.gateways.0.get(gateway) {
             g.calls.fetch_add(1, Ordering::Relaxed);
         }
     }
 
     /// An attempt to `gateway` is over.
     pub fn vacate(&self, gateway: &str) {
-        if let Some(g) = self.gateways.get(gateway) {
+        if let Some(g) = self.gateways.0.get(gateway) {
             g.calls.fetch_sub(1, Ordering::Relaxed);
         }
     }
@@ -191,7 +257,7 @@ impl CallPolicy {
             .iter()
             .filter(|g| g.enabled)
             .filter_map(|g| {
-                let addr = self.gateways.get(&g.name)?.addr?;
+                let addr = self.gateways.0.get(&g.name)?.addr?;
                 Some((g.name.clone(), addr, transport_of(g.transport), g.probe?))
             })
             .collect()
@@ -199,7 +265,7 @@ impl CallPolicy {
 
     /// The result of one health probe: any answer means alive; two misses in a row mean down.
     pub fn probe_result(&self, gateway: &str, answered: bool) {
-        let Some(g) = self.gateways.get(gateway) else { return };
+        let Some(g) = self.gateways.0.get(gateway) else { return };
         if answered {
             g.misses.store(0, Ordering::Relaxed);
             if !g.up.swap(true, Ordering::Relaxed) {
@@ -210,9 +276,36 @@ impl CallPolicy {
         }
     }
 
-    /// Where a call goes: a registered user's contacts (all at once), else the built-in tables;
-    /// `aor` maps a user part to its AOR.
+    /// Where a call goes, without plugins: a registered user's contacts (all at once), else the
+    /// built-in tables; `aor` maps a user part to its AOR.
     pub fn plan(&self, info: &RouteInfo, location: &LocationView, listen: &[ListenSpec], aor: impl Fn(&str) -> String, seed: u64) -> Plan {
+        if let Some(plan) = self.local_plan(info, location, listen, aor) {
+            return plan;
+        }
+        self.tables_plan(&self.route_request(info), listen, seed)
+    }
+
+    /// Where a call goes with plugins: `chain` first (blocking: run off the shard), then the
+    /// built-in tables when every plugin says continue. Call [`local_plan`](Self::local_plan)
+    /// first: registered users are not the plugins' business.
+    pub fn plugin_plan(&self, chain: &PluginChain, info: &RouteInfo, listen: &[ListenSpec], seed: u64) -> Plan {
+        let request = self.route_request(info);
+        let decision = match chain.decide(&request) {
+            Ok(chosen) => chosen.decision,
+            Err(error) => {
+                tracing::warn!(plugin = %error.plugin, %error, "plugin decision failed; its fallback answers");
+                error.decision()
+            }
+        };
+        match decision {
+            Decision::Continue => self.tables_plan(&request, listen, seed),
+            decision => self.plan_of(decision, listen, info.account.as_deref()),
+        }
+    }
+
+    /// The plan for a registered user or a known account, `None` when the call is for a number
+    /// or nobody local.
+    pub fn local_plan(&self, info: &RouteInfo, location: &LocationView, listen: &[ListenSpec], aor: impl Fn(&str) -> String) -> Option<Plan> {
         let request = RouteRequest::new(info.request_uri.clone());
         if let Some(user) = request.dialed.as_deref() {
             let bindings = location.lookup(&aor(user));
@@ -236,15 +329,29 @@ impl CallPolicy {
                     })
                     .collect();
                 if !targets.is_empty() {
-                    return Plan::Parallel(targets);
+                    return Some(Plan::Parallel(targets));
                 }
             }
             if self.accounts.contains_key(user) {
-                return Plan::Reject(catalog::TEMPORARILY_UNAVAILABLE_480);
+                return Some(Plan::Reject(catalog::TEMPORARILY_UNAVAILABLE_480));
             }
         }
+        None
+    }
+
+    /// What routers are asked about a call.
+    pub fn route_request(&self, info: &RouteInfo) -> RouteRequest {
         let account = info.account.as_deref().and_then(|a| self.accounts.get(a));
-        let mut request = request.with_offered_codecs(info.offered_codecs.iter().cloned());
+        let mut request = RouteRequest::new(info.request_uri.clone()).with_offered_codecs(info.offered_codecs.iter().cloned());
+        request.call_id = info.call_id.clone();
+        request.caller_name = info.caller_name.clone();
+        request.callee_name = info.callee_name.clone();
+        request.source = Some(info.source.remote);
+        request.transport = Some(match info.source.transport {
+            Transport::Udp => ringway_dialplan::RequestTransport::Udp,
+            Transport::Tcp => ringway_dialplan::RequestTransport::Tcp,
+        });
+        request.headers = info.headers.clone();
         if let Some(caller) = &info.caller {
             request = request.with_caller(caller.clone());
         }
@@ -257,11 +364,23 @@ impl CallPolicy {
             }
             request = request.with_account_codecs(policy.codecs.iter().cloned());
         }
-        match self.tables.route(&request, self, seed) {
+        request
+    }
+
+    /// The built-in tables' plan.
+    pub fn tables_plan(&self, request: &RouteRequest, listen: &[ListenSpec], seed: u64) -> Plan {
+        let decision = self.tables.route(request, self.gateways.as_ref(), seed);
+        self.plan_of(decision, listen, request.account.as_deref())
+    }
+
+    /// A router's decision as the B2BUA's plan; nobody routing the call is `404 Not found`.
+    fn plan_of(&self, decision: Decision, listen: &[ListenSpec], account: Option<&str>) -> Plan {
+        let account = account.and_then(|a| self.accounts.get(a));
+        match decision {
             Decision::Reject(line) => Plan::Reject(line),
             Decision::Continue => Plan::Reject(catalog::NOT_FOUND_404),
             Decision::Targets(targets) => {
-                let targets: Vec<Target> = targets.into_iter().filter_map(|t| self.gateway_target(t, listen, account)).collect();
+                let targets: Vec<Target> = targets.into_iter().filter_map(|t| self.target(t, listen, account)).collect();
                 if targets.is_empty() { Plan::Reject(catalog::EMPTY_ROUTE_SET_480) } else { Plan::Sequential(targets) }
             }
         }
@@ -271,19 +390,24 @@ impl CallPolicy {
         account.and_then(|a| self.accounts.get(a)).map(|p| p.codecs.clone()).unwrap_or_default()
     }
 
-    /// A routing target toward a gateway, as the B2BUA's [`Target`].
-    fn gateway_target(&self, t: ringway_dialplan::Target, listen: &[ListenSpec], account: Option<&AccountPolicy>) -> Option<Target> {
-        let name = t.gateway.clone()?;
-        let gateway = self.tables.gateway(&name)?;
-        let addr = self.gateways.get(&name)?.addr?;
-        let flow = flow_to(listen, transport_of(gateway.transport), addr)?;
-        let mut headers = HeaderPolicy {
-            caller_id: t.headers.caller_id.clone(),
-            pai: t.headers.pai.clone(),
-            privacy: t.headers.privacy,
-            strip: t.headers.strip.clone(),
-            pass: t.headers.pass.clone(),
+    /// A router's target as the B2BUA's [`Target`]: a gateway of the tables, or a SIP URI with
+    /// an IP address (DNS for URI targets arrives with the trunk issue).
+    fn target(&self, t: ringway_dialplan::Target, listen: &[ListenSpec], account: Option<&AccountPolicy>) -> Option<Target> {
+        let gateway = match &t.gateway {
+            Some(name) => Some(self.tables.gateway(name)?),
+            None => None,
         };
+        let flow = match gateway {
+            Some(g) => flow_to(listen, transport_of(g.transport), self.gateways.0.get(&g.name)?.addr?)?,
+            None => {
+                let uri = crate::sip::message::Uri::parse(&t.uri).ok()?;
+                let ip = uri.host.as_ref()?.ip()?;
+                let tcp = uri.params.get("transport").flatten().is_some_and(|v| v.eq_ignore_ascii_case("tcp"));
+                flow_to(listen, if tcp { Transport::Tcp } else { Transport::Udp }, SocketAddr::new(ip, uri.port.unwrap_or(5060)))?
+            }
+        };
+        let name = t.gateway.clone();
+        let mut headers = t.headers.clone();
         if headers.caller_id.is_none() {
             headers.caller_id = account.and_then(|a| a.caller_id.clone());
         }
@@ -291,12 +415,12 @@ impl CallPolicy {
         Some(Target {
             uri: t.uri,
             flow,
-            gateway: Some(name),
+            gateway: name,
             codecs: t.codecs,
             ring_timeout: t.ring_timeout,
             failover: Failover { on_timeout: t.failover.on_timeout(), statuses },
             headers,
-            credentials: gateway.credentials.as_ref().map(|c| (c.username.clone(), c.password.clone())),
+            credentials: gateway.and_then(|g| g.credentials.as_ref()).map(|c| (c.username.clone(), c.password.clone())),
             number: Some(t.number),
         })
     }
@@ -304,12 +428,7 @@ impl CallPolicy {
 
 impl GatewayStatus for CallPolicy {
     fn availability(&self, gateway: &str) -> Availability {
-        match self.gateways.get(gateway) {
-            None => Availability::Down,
-            Some(g) if !g.up.load(Ordering::Relaxed) => Availability::Down,
-            Some(g) if g.max_calls > 0 && g.calls.load(Ordering::Relaxed) >= g.max_calls => Availability::AtLimit,
-            Some(_) => Availability::Available,
-        }
+        self.gateways.availability(gateway)
     }
 }
 
@@ -417,7 +536,17 @@ max_calls_per_second = 3
     }
 
     fn info(uri: &str, account: Option<&str>) -> RouteInfo {
-        RouteInfo { request_uri: uri.into(), caller: Some("1001".into()), account: account.map(str::to_owned), offered_codecs: Vec::new() }
+        RouteInfo {
+            request_uri: uri.into(),
+            caller: Some("1001".into()),
+            account: account.map(str::to_owned),
+            offered_codecs: Vec::new(),
+            call_id: "c1".into(),
+            caller_name: None,
+            callee_name: None,
+            source: Flow { transport: Transport::Udp, local: "127.0.0.1:5060".parse().unwrap(), remote: "127.0.0.1:5061".parse().unwrap() },
+            headers: Vec::new(),
+        }
     }
 
     fn aor(user: &str) -> String {

@@ -82,6 +82,12 @@ pub struct Settings {
     /// The built-in routing tables (`[routing]`, `[[gateways]]`, `[[routes]]`…), already
     /// checked by [`ringway_dialplan::Tables::new`].
     pub dialplan: ringway_dialplan::DialplanConfig,
+    /// `[[plugins]]`: the WASM plugin chain, asked before the tables. Relative paths are
+    /// resolved against the config file's directory by [`Settings::load`].
+    pub plugins: ringway_dialplan::wasm::PluginsConfig,
+    /// The file these settings came from (`None` for the embedded default): what a reload
+    /// (SIGHUP, `POST /plugins/reload`) reads again.
+    pub source: Option<PathBuf>,
 }
 
 /// The `[sip]` table, validated.
@@ -301,10 +307,18 @@ impl Settings {
     pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
         let Some(path) = path else { return Ok(Settings::embedded_default()) };
         let file = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => Settings::from_toml(&text, &file),
-            Err(source) => Err(ConfigError::Read { file, source }),
+        let mut settings = match std::fs::read_to_string(path) {
+            Ok(text) => Settings::from_toml(&text, &file)?,
+            Err(source) => return Err(ConfigError::Read { file, source }),
+        };
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for plugin in &mut settings.plugins.plugins {
+            if plugin.path.is_relative() {
+                plugin.path = dir.join(&plugin.path);
+            }
         }
+        settings.source = Some(path.to_path_buf());
+        Ok(settings)
     }
 
     /// Applies command-line values on top of the file's.
@@ -375,7 +389,16 @@ impl Settings {
             let first = problems.into_iter().next().expect("Tables::new reports at least one problem");
             return Err(Located { span: first.span.unwrap_or(0..0), problem: Problem::Routing { message: first.message } });
         }
-        Ok(Settings { data_dir, log_level, sip, http, registrar, auth, security, accounts, trusted, calls, dialplan })
+        for plugin in &raw.plugins {
+            if let Some(on_error) = &plugin.on_error
+                && ringway_dialplan::wasm::Fallback::parse(on_error).is_none()
+            {
+                let problem = Problem::Unknown { what: "plugin on_error (\"continue\" or a catalog line)", value: on_error.clone() };
+                return Err(Located { span: 0..0, problem });
+            }
+        }
+        let plugins = ringway_dialplan::wasm::PluginsConfig { plugins: raw.plugins };
+        Ok(Settings { data_dir, log_level, sip, http, registrar, auth, security, accounts, trusted, calls, dialplan, plugins, source: None })
     }
 }
 

@@ -31,11 +31,17 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// The content type Prometheus expects for the text exposition format.
 const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
+/// Reloads the plugin chain from the config file: the names now loaded, or why the old chain
+/// still serves. Blocking (compiles components).
+pub type Reload = Arc<dyn Fn() -> Result<Vec<String>, String> + Send + Sync>;
+
 /// Serves requests on `listener` until `shutdown` completes, then lets open exchanges finish
-/// (closing idle keep-alive connections at once) for at most a few seconds.
+/// (closing idle keep-alive connections at once) for at most a few seconds. `POST
+/// /plugins/reload` runs `reload` on a blocking thread.
 pub async fn serve(
     listener: TcpListener,
     metrics: Arc<Metrics>,
+    reload: Reload,
     shutdown: impl Future<Output = ()>,
 ) {
     // Dropping the sender tells every connection task to shut down gracefully.
@@ -48,7 +54,7 @@ pub async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     debug!(%peer, "http connection");
-                    connections.spawn(connection(stream, metrics.clone(), stop_rx.clone()));
+                    connections.spawn(connection(stream, metrics.clone(), reload.clone(), stop_rx.clone()));
                 }
                 Err(error) => {
                     warn!(%error, "http accept failed");
@@ -77,11 +83,26 @@ pub async fn serve(
 async fn connection(
     stream: tokio::net::TcpStream,
     metrics: Arc<Metrics>,
+    reload: Reload,
     mut stop: watch::Receiver<()>,
 ) {
-    let service = service_fn(move |request| {
-        let response = respond(&request, &metrics);
-        async move { Ok::<_, Infallible>(response) }
+    let service = service_fn(move |request: Request<hyper::body::Incoming>| {
+        let reloading = request.method() == Method::POST && request.uri().path() == "/plugins/reload";
+        let response = (!reloading).then(|| respond(&request, &metrics));
+        let reload = reload.clone();
+        async move {
+            if let Some(response) = response {
+                return Ok::<_, Infallible>(response);
+            }
+            let outcome = tokio::task::spawn_blocking(move || reload()).await.unwrap_or_else(|e| Err(e.to_string()));
+            Ok(match outcome {
+                Ok(names) => reply(StatusCode::OK, "application/json", format!("{{\"plugins\":{names:?}}}\n")),
+                Err(error) => {
+                    warn!(%error, "plugin reload refused; the old chain keeps serving");
+                    reply(StatusCode::UNPROCESSABLE_ENTITY, "text/plain", format!("{error}\n"))
+                }
+            })
+        }
     });
     // The timer enables hyper's header read timeout, so a silent client cannot hold a task.
     let conn = http1::Builder::new()

@@ -59,6 +59,9 @@ pub enum StartError {
         /// Why.
         source: crate::store::StoreError,
     },
+    /// A `[[plugins]]` entry could not be loaded (missing file, not a component, bad settings).
+    #[error("cannot load the plugin chain: {0}")]
+    Plugins(#[from] ringway_dialplan::wasm::LoadError),
     /// A listener could not be bound (address in use, no permission, no such interface).
     #[error("cannot listen ({what}) on {addr}")]
     Bind {
@@ -133,6 +136,14 @@ pub async fn run_with(
         None => None,
     };
 
+    let tables = ringway_dialplan::Tables::new(&settings.dialplan).unwrap_or_else(|_| {
+        // Settings::validate built these tables already; an error here is a bug, so serve with
+        // empty tables (every call to a number is 404) rather than refuse to start.
+        tracing::error!("routing tables rejected after validation; routing is off");
+        ringway_dialplan::Tables::default()
+    });
+    let calls = Arc::new(CallPolicy::new(&settings, tables).with_plugins(&settings.plugins)?);
+    let reload = plugin_reloader(settings.source.clone(), calls.clone());
     let sip = bind_sip(&settings, &mut bound)?;
     let (store, loaded) = LocationStore::open(&settings.data_dir)
         .map_err(|source| StartError::Store { path: settings.data_dir.clone(), source })?;
@@ -141,7 +152,7 @@ pub async fn run_with(
     let (stop_tx, stop_rx) = watch::channel(());
     // Shards, accounts (HA1s computed once) and loaded bindings are in place before `ready`:
     // a launcher that sends at once must not meet a server still setting up.
-    let sip_tasks = start_sip(&settings, sip, &bound, metrics.clone(), store.clone(), loaded, &stop_rx);
+    let sip_tasks = start_sip(&settings, sip, &bound, metrics.clone(), store.clone(), loaded, calls, &stop_rx);
     ready(&bound);
     info!(
         http = %bound.http.map_or_else(|| "disabled".to_owned(), |addr| addr.to_string()),
@@ -152,9 +163,10 @@ pub async fn run_with(
 
     let http_task = async {
         if let Some(listener) = http_listener {
-            http::serve(listener, metrics.clone(), stopped(&stop_rx)).await;
+            http::serve(listener, metrics.clone(), reload.clone(), stopped(&stop_rx)).await;
         }
     };
+    let hangup_task = reload_on_sighup(reload.clone(), stopped(&stop_rx));
     let trigger = async move {
         shutdown.await;
         drop(stop_tx);
@@ -164,11 +176,45 @@ pub async fn run_with(
             let _ = task.await;
         }
     };
-    tokio::join!(http_task, sip_task, trigger);
+    tokio::join!(http_task, sip_task, trigger, hangup_task);
     // Every shard has stopped: commit what is queued and release the file.
     store.close();
     info!("ringway stopped");
     Ok(())
+}
+
+/// What `POST /plugins/reload` and SIGHUP run: read the config file again and swap in its
+/// `[[plugins]]` chain (only the plugins; other keys need a restart).
+fn plugin_reloader(source: Option<PathBuf>, calls: Arc<CallPolicy>) -> http::Reload {
+    Arc::new(move || {
+        let Some(path) = &source else { return Err("running on the embedded default config: no file to reload".to_owned()) };
+        let settings = Settings::load(Some(path)).map_err(|e| e.to_string())?;
+        let names = calls.reload_plugins(&settings.plugins).map_err(|e| e.to_string())?;
+        info!(plugins = ?names, "plugin chain reloaded");
+        Ok(names)
+    })
+}
+
+/// Reloads the plugin chain on every SIGHUP until `stop`.
+async fn reload_on_sighup(reload: http::Reload, stop: impl Future<Output = ()>) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        warn!("cannot install the SIGHUP handler; reload with POST /plugins/reload");
+        return stop.await;
+    };
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => return,
+            Some(()) = hangups.recv() => {
+                let reload = reload.clone();
+                match tokio::task::spawn_blocking(move || reload()).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(error)) => warn!(%error, "plugin reload refused; the old chain keeps serving"),
+                    Err(error) => warn!(%error, "plugin reload failed"),
+                }
+            }
+        }
+    }
 }
 
 /// SIP sockets bound before the announcement, not yet served.
@@ -202,6 +248,7 @@ fn bind_sip(settings: &Settings, bound: &mut BoundAddresses) -> Result<SipSocket
 }
 
 /// Starts the shard tasks and the transport loops; they stop when `stop` fires.
+#[allow(clippy::too_many_arguments)] // each is a distinct part the shards are built from
 fn start_sip(
     settings: &Settings,
     sockets: SipSockets,
@@ -209,6 +256,7 @@ fn start_sip(
     metrics: Arc<Metrics>,
     store: LocationStore,
     loaded: Vec<Binding>,
+    calls: Arc<CallPolicy>,
     stop: &watch::Receiver<()>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let sip = &settings.sip;
@@ -251,13 +299,6 @@ fn start_sip(
             location.publish(aor.clone(), bindings.clone());
         }
     }
-    let tables = ringway_dialplan::Tables::new(&settings.dialplan).unwrap_or_else(|_| {
-        // Settings::validate built these tables already; an error here is a bug, so serve with
-        // empty tables (every call to a number is 404) rather than refuse to start.
-        tracing::error!("routing tables rejected after validation; routing is off");
-        ringway_dialplan::Tables::default()
-    });
-    let calls = Arc::new(CallPolicy::new(settings, tables));
     let seeds = RandomState::new();
     let mut tasks = Vec::new();
     for (index, (inputs, registrar)) in receivers.into_iter().zip(registrars).enumerate() {

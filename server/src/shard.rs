@@ -172,6 +172,10 @@ impl Shard {
             }
             ShardInput::Response { response, source } => self.transactions.handle_response(now, response, source),
             ShardInput::TransportError(flow) => self.transactions.handle_transport_error(now, flow),
+            ShardInput::Decision { call, plan } => {
+                let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
+                self.b2bua.handle_decision(now, &mut core, call, plan);
+            }
             ShardInput::CommitDone { token, result } => self.registrar.handle_commit_done(now, unix_now(), token, result),
         }
     }
@@ -341,7 +345,27 @@ impl Shard {
                 let registrar = &self.registrar;
                 let seed = self.minter.tag();
                 let seed = seed.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-                let plan = self.links.calls.plan(&info, &self.links.location, &self.links.listen, |user| registrar.aor_of(user), seed);
+                let local = self.links.calls.local_plan(&info, &self.links.location, &self.links.listen, |user| registrar.aor_of(user));
+                let plan = match (local, self.links.calls.plugin_chain()) {
+                    (Some(plan), _) => plan,
+                    (None, Some(chain)) => {
+                        // Plugins take up to their deadlines: decide on a blocking thread and come
+                        // back through the queue (DESIGN.md: slow work leaves the shard).
+                        let calls = self.links.calls.clone();
+                        let listen = self.links.listen.clone();
+                        let inbox = self.links.inbox.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let plan = calls.plugin_plan(&chain, &info, &listen, seed);
+                            // The shard is gone only at shutdown, when nobody waits for the call.
+                            let _ = inbox.blocking_send(ShardInput::Decision { call, plan });
+                        });
+                        return;
+                    }
+                    (None, None) => {
+                        let request = self.links.calls.route_request(&info);
+                        self.links.calls.tables_plan(&request, &self.links.listen, seed)
+                    }
+                };
                 let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
                 self.b2bua.handle_decision(now, &mut core, call, plan);
             }

@@ -115,6 +115,11 @@ pub fn b_invite(call: &Call, target: &Target, body: Option<Bytes>, tag: &str, mi
         h.push(HeaderName::Other(Bytes::from_static(b"Privacy")), "id");
     }
     copy_end_to_end(a, h, &policy.strip, &policy.pass);
+    for (name, value) in &policy.set {
+        let name = HeaderName::from_bytes(name.as_bytes());
+        h.remove_all(&name);
+        h.push(name, value.clone());
+    }
     if let Some(body) = body {
         let content_type = a.get(&HeaderName::ContentType).cloned().unwrap_or_else(|| Bytes::from_static(b"application/sdp"));
         h.push(HeaderName::ContentType, content_type);
@@ -146,6 +151,18 @@ pub fn copy_end_to_end(from: &Headers, to: &mut Headers, strip: &[String], pass:
         }
         to.push(header.name.clone(), header.value.clone());
     }
+}
+
+/// Routers see at most this many of the caller's headers.
+const MAX_ROUTED_HEADERS: usize = 32;
+
+/// The caller's end-to-end headers as (name, value) text, for routers (plugins, dialplans).
+pub fn end_to_end_headers(from: &Headers) -> Vec<(String, String)> {
+    from.iter()
+        .filter(|h| !HOP_BY_HOP.iter().any(|n| n.eq_ignore_ascii_case(h.name.as_str())))
+        .take(MAX_ROUTED_HEADERS)
+        .map(|h| (h.name.as_str().to_owned(), String::from_utf8_lossy(&h.value).into_owned()))
+        .collect()
 }
 
 /// A response for the other side: `response`'s status, reason, body and end-to-end headers on

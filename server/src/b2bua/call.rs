@@ -43,20 +43,9 @@ impl Failover {
     }
 }
 
-/// Header policy for a B-leg INVITE (per account and gateway).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HeaderPolicy {
-    /// The From user to present instead of the caller's.
-    pub caller_id: Option<String>,
-    /// A `P-Asserted-Identity` URI to add.
-    pub pai: Option<String>,
-    /// Withhold the caller: `Privacy: id` and an anonymous From (RFC 3323, RFC 3325).
-    pub privacy: bool,
-    /// Header names never copied from the A-leg (case-insensitive).
-    pub strip: Vec<String>,
-    /// When not empty, only these non-core header names are copied.
-    pub pass: Vec<String>,
-}
+/// Header policy for a B-leg INVITE (per account, gateway or plugin decision): the router's own
+/// type, so that what a router decides reaches the wire unchanged.
+pub use ringway_dialplan::HeaderPolicy;
 
 /// One place a call may go.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -16,6 +16,16 @@ pub struct RouteInfo {
     pub account: Option<String>,
     /// Audio codecs of the caller's offer, lower-case names; empty = no offer.
     pub offered_codecs: Vec<String>,
+    /// The caller's Call-ID.
+    pub call_id: String,
+    /// The caller's display name (From).
+    pub caller_name: Option<String>,
+    /// The callee's display name (To).
+    pub callee_name: Option<String>,
+    /// Where the INVITE came from.
+    pub source: crate::sip::Flow,
+    /// The INVITE's end-to-end headers (name, value), for routers that read them.
+    pub headers: Vec<(String, String)>,
 }
 
 /// Something the shell must do for the B2BUA.

@@ -197,8 +197,20 @@ impl B2bua {
         match media::read_offer(&call.a_invite) {
             Ok(media::Offer { sdp, codecs: offered_codecs }) => {
                 call.offer_sdp = sdp;
+                let a = &call.a_invite.headers;
+                let info = RouteInfo {
+                    request_uri,
+                    caller,
+                    account,
+                    offered_codecs,
+                    call_id: a.call_id().unwrap_or_default().to_owned(),
+                    caller_name: a.from_addr().ok().and_then(|f| f.display_text().map(str::to_owned)),
+                    callee_name: a.to_addr().ok().and_then(|t| t.display_text().map(str::to_owned)),
+                    source,
+                    headers: build::end_to_end_headers(a),
+                };
                 self.calls.insert(key, call);
-                self.effects.push_back(Effect::Route { call: key, info: RouteInfo { request_uri, caller, account, offered_codecs } });
+                self.effects.push_back(Effect::Route { call: key, info });
             }
             Err(line) => {
                 self.calls.insert(key, call);

@@ -44,6 +44,8 @@ pub(super) struct File {
     pub gateway_groups: Vec<ringway_dialplan::tables::GatewayGroupConfig>,
     #[serde(default)]
     pub routes: Vec<ringway_dialplan::tables::RouteConfig>,
+    #[serde(default)]
+    pub plugins: Vec<ringway_dialplan::wasm::PluginConfig>,
 }
 
 /// `[calls]`

@@ -51,6 +51,13 @@ pub enum ShardInput {
     },
     /// A flow failed (connection refused or closed): transactions using it fail over.
     TransportError(Flow),
+    /// A router that ran off the shard (the plugin chain) decided where a call goes.
+    Decision {
+        /// The call, in the shard that asked.
+        call: crate::b2bua::CallKey,
+        /// Where it goes.
+        plan: crate::b2bua::Plan,
+    },
     /// The location store finished a commit the shard's registrar asked for.
     CommitDone {
         /// The registrar's token for the commit.
