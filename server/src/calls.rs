@@ -11,7 +11,7 @@ use crate::b2bua::{Failover, HeaderPolicy, Plan, RouteInfo, Target};
 use crate::config::{ListenSpec, Settings};
 use crate::location::LocationView;
 use crate::sip::{Flow, Transport};
-use ringway_dialplan::wasm::{HostEnv, HostSettings, LoadError, PluginChain, PluginHost, PluginsConfig, SharedChain};
+use ringway_dialplan::wasm::{HostEnv, HostSettings, LoadError, PluginChain, PluginHost, PluginIndex, PluginsConfig, SharedChain};
 use ringway_dialplan::{Availability, Decision, GatewayStatus, RouteRequest, Tables};
 use std::sync::Arc;
 use ringway_sdk::{StatusLine, catalog};
@@ -288,17 +288,36 @@ impl CallPolicy {
     /// Where a call goes with plugins: `chain` first (blocking: run off the shard), then the
     /// built-in tables when every plugin says continue. Call [`local_plan`](Self::local_plan)
     /// first: registered users are not the plugins' business.
-    pub fn plugin_plan(&self, chain: &PluginChain, info: &RouteInfo, listen: &[ListenSpec], seed: u64) -> Plan {
+    /// The plugin that decided, if one did, is returned too: it is asked again (`on-failure`)
+    /// when its targets are exhausted.
+    pub fn plugin_plan(&self, chain: &PluginChain, info: &RouteInfo, listen: &[ListenSpec], seed: u64) -> (Plan, Option<PluginIndex>) {
         let request = self.route_request(info);
-        let decision = match chain.decide(&request) {
-            Ok(chosen) => chosen.decision,
+        let (decision, decided_by) = match chain.decide(&request) {
+            Ok(chosen) => (chosen.decision, chosen.decided_by),
             Err(error) => {
                 tracing::warn!(plugin = %error.plugin, %error, "plugin decision failed; its fallback answers");
+                (error.decision(), None)
+            }
+        };
+        match decision {
+            Decision::Continue => (self.tables_plan(&request, listen, seed), None),
+            decision => (self.plan_of(decision, listen, info.account.as_deref()), decided_by),
+        }
+    }
+
+    /// Asks the plugin that chose a call's targets what comes after they all failed over:
+    /// more targets, a status line, or [`Plan::Settle`] (the call's own verdict). Blocking.
+    pub fn plugin_on_failure(&self, chain: &PluginChain, index: PluginIndex, info: &RouteInfo, attempts: &[ringway_dialplan::Attempt], listen: &[ListenSpec]) -> Plan {
+        let request = self.route_request(info);
+        let decision = match chain.on_failure(index, &request, attempts) {
+            Ok(decision) => decision,
+            Err(error) => {
+                tracing::warn!(plugin = %error.plugin, %error, "plugin on-failure failed; its fallback answers");
                 error.decision()
             }
         };
         match decision {
-            Decision::Continue => self.tables_plan(&request, listen, seed),
+            Decision::Continue => Plan::Settle,
             decision => self.plan_of(decision, listen, info.account.as_deref()),
         }
     }

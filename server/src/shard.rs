@@ -13,7 +13,7 @@
 
 #![allow(clippy::disallowed_methods)] // the shard driver is the shell that owns the clock
 
-use crate::b2bua::{B2bua, CallEvent, Core, Effect as CallEffect, Handled};
+use crate::b2bua::{Asker, B2bua, CallEvent, Core, Effect as CallEffect, Handled};
 use crate::calls::CallPolicy;
 use crate::location::LocationView;
 use crate::metrics::{DropReason, Metrics};
@@ -172,9 +172,9 @@ impl Shard {
             }
             ShardInput::Response { response, source } => self.transactions.handle_response(now, response, source),
             ShardInput::TransportError(flow) => self.transactions.handle_transport_error(now, flow),
-            ShardInput::Decision { call, plan } => {
+            ShardInput::Decision { call, plan, asker } => {
                 let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
-                self.b2bua.handle_decision(now, &mut core, call, plan);
+                self.b2bua.handle_decision_from(now, &mut core, call, plan, asker);
             }
             ShardInput::CommitDone { token, result } => self.registrar.handle_commit_done(now, unix_now(), token, result),
         }
@@ -355,9 +355,10 @@ impl Shard {
                         let listen = self.links.listen.clone();
                         let inbox = self.links.inbox.clone();
                         tokio::task::spawn_blocking(move || {
-                            let plan = calls.plugin_plan(&chain, &info, &listen, seed);
+                            let (plan, decided_by) = calls.plugin_plan(&chain, &info, &listen, seed);
+                            let asker = decided_by.map(|index| Asker { chain, index, info });
                             // The shard is gone only at shutdown, when nobody waits for the call.
-                            let _ = inbox.blocking_send(ShardInput::Decision { call, plan });
+                            let _ = inbox.blocking_send(ShardInput::Decision { call, plan, asker });
                         });
                         return;
                     }
@@ -368,6 +369,17 @@ impl Shard {
                 };
                 let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
                 self.b2bua.handle_decision(now, &mut core, call, plan);
+            }
+            CallEffect::Exhausted { call, asker, attempts } => {
+                let calls = self.links.calls.clone();
+                let listen = self.links.listen.clone();
+                let inbox = self.links.inbox.clone();
+                tokio::task::spawn_blocking(move || {
+                    let plan = calls.plugin_on_failure(&asker.chain, asker.index, &asker.info, &attempts, &listen);
+                    // A plugin may keep choosing targets, but not without end.
+                    let asker = (attempts.len() < MAX_PLUGIN_ATTEMPTS).then_some(asker);
+                    let _ = inbox.blocking_send(ShardInput::Decision { call, plan, asker });
+                });
             }
             CallEffect::Occupy { gateway } => self.links.calls.occupy(&gateway),
             CallEffect::Vacate { gateway } => self.links.calls.vacate(&gateway),
@@ -468,6 +480,10 @@ fn options_request(minter: &mut Minter, uri: &str, flow: crate::sip::Flow, serve
     request.headers.push(HeaderName::UserAgent, server_name.to_owned());
     request
 }
+
+/// Attempts after which a plugin's `on-failure` is no longer asked (its targets so far end the
+/// call with the call's own verdict).
+const MAX_PLUGIN_ATTEMPTS: usize = 16;
 
 /// Stateless challenges remembered for retransmissions, per shard (a few hundred KB at most).
 const RECENT_CHALLENGES: usize = 1024;

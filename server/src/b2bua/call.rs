@@ -79,6 +79,27 @@ pub enum Plan {
     Parallel(Vec<Target>),
     /// Answer the caller with this line.
     Reject(StatusLine),
+    /// No more targets: answer with the call's own verdict (`403 Out of Look-Ahead Retries`,
+    /// `480 Codec Mismatch`, the last gateway's status…).
+    Settle,
+}
+
+/// The plugin that decided a call's targets, asked again (`on-failure`) when they are all
+/// tried and failed over, so that it picks more targets or the final status.
+#[derive(Clone)]
+pub struct Asker {
+    /// The chain as it was when the call was routed (a reload does not change a call's plugins).
+    pub chain: std::sync::Arc<ringway_dialplan::wasm::PluginChain>,
+    /// Which plugin of it decided.
+    pub index: ringway_dialplan::wasm::PluginIndex,
+    /// What it was asked.
+    pub info: super::RouteInfo,
+}
+
+impl std::fmt::Debug for Asker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Asker").field("plugin", &self.chain.name(self.index)).finish()
+    }
 }
 
 /// How an attempt ended.
@@ -199,6 +220,8 @@ pub(super) struct Call {
     pub cancelled: bool,
     /// The status line the caller got, once it has one.
     pub final_status: Option<(u16, String)>,
+    /// The plugin to ask when the targets are exhausted.
+    pub asker: Option<Asker>,
     /// Timers armed for this call (removed with it).
     pub timers: Vec<(Instant, u64)>,
     /// In-dialog requests relayed to the other side, by the origin's server transaction.

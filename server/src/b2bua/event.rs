@@ -29,7 +29,7 @@ pub struct RouteInfo {
 }
 
 /// Something the shell must do for the B2BUA.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Effect {
     /// Decide where the call goes and answer with [`B2bua::handle_decision`](super::B2bua::handle_decision).
     Route {
@@ -37,6 +37,16 @@ pub enum Effect {
         call: CallKey,
         /// What to decide on.
         info: RouteInfo,
+    },
+    /// Every target a plugin chose failed over: ask it (`on-failure`) and answer with
+    /// [`B2bua::handle_decision`](super::B2bua::handle_decision) (`Plan::Settle` for the call's own verdict).
+    Exhausted {
+        /// The call.
+        call: CallKey,
+        /// The plugin to ask.
+        asker: super::call::Asker,
+        /// Every attempt so far.
+        attempts: Vec<ringway_dialplan::Attempt>,
     },
     /// An attempt to this gateway started: count it against the gateway's limit.
     Occupy {

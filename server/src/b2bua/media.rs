@@ -117,3 +117,18 @@ pub fn verdict(legs: &[Leg], parallel: bool, decisive: Option<usize>) -> (Verdic
         })
         .unwrap_or((Verdict::Line(catalog::TEMPORARILY_UNAVAILABLE_480), None))
 }
+
+/// An attempt as routers see it (the `on-failure` history).
+pub fn attempt_of(leg: &Leg) -> ringway_dialplan::Attempt {
+    let (outcome, reason) = match &leg.outcome {
+        Some(AttemptOutcome::Failed { status, reason, .. }) => {
+            (ringway_dialplan::Outcome::Status(*status), Some(String::from_utf8_lossy(reason).into_owned()))
+        }
+        Some(AttemptOutcome::CodecRefused) => (ringway_dialplan::Outcome::Status(488), Some("Codec Mismatch".to_owned())),
+        Some(AttemptOutcome::Cancelled) => (ringway_dialplan::Outcome::Status(487), None),
+        Some(AttemptOutcome::NoAnswer) => (ringway_dialplan::Outcome::Status(480), None),
+        Some(AttemptOutcome::Answered) => (ringway_dialplan::Outcome::Status(200), None),
+        Some(AttemptOutcome::Timeout) | None => (ringway_dialplan::Outcome::Timeout, None),
+    };
+    ringway_dialplan::Attempt { gateway: leg.target.gateway.clone(), uri: leg.target.uri.clone(), outcome, reason }
+}

@@ -33,7 +33,7 @@ mod media;
 #[cfg(test)]
 mod tests;
 
-pub use call::{AttemptOutcome, CallKey, Failover, HeaderPolicy, Plan, Target};
+pub use call::{Asker, AttemptOutcome, CallKey, Failover, HeaderPolicy, Plan, Target};
 pub use event::{CallEvent, Effect, HangupBy, RouteInfo};
 
 use crate::sip::Flow;
@@ -188,6 +188,7 @@ impl B2bua {
             relays: Default::default(),
             timers: Vec::new(),
             offer_sdp: None,
+            asker: None,
             a_invite: invite,
         };
         let request_uri = String::from_utf8_lossy(&call.a_invite.uri).into_owned();
@@ -222,11 +223,24 @@ impl B2bua {
 
     /// Routing's answer for `call`.
     pub fn handle_decision(&mut self, now: Instant, core: &mut Core<'_>, key: CallKey, plan: Plan) {
+        self.handle_decision_from(now, core, key, plan, None)
+    }
+
+    /// Routing's answer for `call`, decided by a plugin that is asked again (`on-failure`) if
+    /// every target it chose fails over.
+    pub fn handle_decision_from(&mut self, now: Instant, core: &mut Core<'_>, key: CallKey, plan: Plan, asker: Option<Asker>) {
         let Some(call) = self.calls.get_mut(&key) else { return };
         if call.phase != Phase::Routing {
             return;
         }
+        call.asker = asker;
         match plan {
+            Plan::Settle => {
+                // Nobody is asked again: the call ends with its own verdict.
+                call.asker = None;
+                call.phase = Phase::Proceeding;
+                self.settle(now, core, key);
+            }
             Plan::Reject(line) => self.fail(now, core, key, line, None),
             Plan::Sequential(targets) | Plan::Parallel(targets) if targets.is_empty() => {
                 self.fail(now, core, key, catalog::EMPTY_ROUTE_SET_480, None)
@@ -508,6 +522,15 @@ impl B2bua {
         }
         let pending = call.legs.iter().any(Leg::pending);
         if pending || (!call.parallel && decisive.is_none() && !call.queue.is_empty()) {
+            return;
+        }
+        if !call.parallel && decisive.is_none() && call.asker.is_some() && !call.cancelled {
+            // Every target the plugin chose failed over: its on-failure picks what comes next.
+            let Some(call) = self.calls.get_mut(&key) else { return };
+            let Some(asker) = call.asker.take() else { return };
+            call.phase = Phase::Routing;
+            let attempts = call.legs.iter().map(media::attempt_of).collect();
+            self.effects.push_back(Effect::Exhausted { call: key, asker, attempts });
             return;
         }
         let (line, reason_header) = media::verdict(&call.legs, call.parallel, decisive);

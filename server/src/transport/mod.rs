@@ -57,6 +57,8 @@ pub enum ShardInput {
         call: crate::b2bua::CallKey,
         /// Where it goes.
         plan: crate::b2bua::Plan,
+        /// The plugin to ask again if every target fails over.
+        asker: Option<crate::b2bua::Asker>,
     },
     /// The location store finished a commit the shard's registrar asked for.
     CommitDone {
