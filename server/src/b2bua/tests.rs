@@ -86,7 +86,7 @@ impl Rig {
                 match effect {
                     Effect::Route { call, .. } => self.routes.push(call),
                     Effect::Event(e) => self.events.push(e),
-                    Effect::Occupy { .. } | Effect::Vacate { .. } => {}
+                    Effect::Occupy { .. } | Effect::Vacate { .. } | Effect::Exhausted { .. } => {}
                 }
             }
             while let Some(t) = self.transactions.poll_transmit() {
