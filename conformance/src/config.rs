@@ -306,4 +306,27 @@ mod tests {
         let err = substitute(fragment, udp_no_uas()).unwrap_err().to_string();
         assert!(err.contains(NO_PLUGINS), "{err}");
     }
+
+    #[test]
+    fn readme_plugin_fragment_is_taken_from_plugin_lcr_and_renders() {
+        let readme = include_str!("../README.md");
+        let case = include_str!("../scenarios/plugin_lcr.toml");
+        let start = readme.find("# conformance/scenarios/plugin_lcr.toml").unwrap();
+        let fragment = &readme[start..start + readme[start..].find("```").unwrap()];
+        for line in fragment.lines().skip(1).filter(|l| !l.is_empty()) {
+            assert!(case.lines().any(|c| c == line), "{line:?} is not in plugin_lcr.toml");
+        }
+        let dir = crate::process::WorkDir::create("unit-readme-plugin").unwrap();
+        std::fs::write(dir.path().join("lcr.wasm"), b"").unwrap();
+        let config = render(
+            Path::new("/d"),
+            Some(fragment),
+            Placeholders { plugin_dir: dir.path(), ..udp_no_uas() },
+        )
+        .unwrap();
+        assert!(
+            config.contains(&format!("path = \"{}/lcr.wasm\"\n", dir.path().display())),
+            "{config}"
+        );
+    }
 }
