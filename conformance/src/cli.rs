@@ -21,7 +21,10 @@ ringway, over UDP and TCP, and prints a pass/fail table.
   --transport T     run only over udp or tcp
   --scenarios DIR   scenarios directory (default: conformance/scenarios)
   --keep            keep every case's work directory, not only failing ones
-  --list            list the cases and their transports, run nothing";
+  --list            list the cases and their transports, run nothing
+
+Cases that load plugins find them in $RINGWAY_PLUGIN_DIR, else
+<workspace>/plugins/target/wasm32-wasip2/release (`make plugins` builds them).";
 
 /// Parsed options.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -98,6 +101,15 @@ pub fn ringway_binary(explicit: Option<&Path>) -> Result<PathBuf> {
             tried.join(", ")
         )
     })
+}
+
+/// Where the built plugins are, for `{plugin_dir}` in case fragments: `$RINGWAY_PLUGIN_DIR`
+/// (the Makefile exports it), else where `make plugins` puts them. Not checked here: only the
+/// cases that name a plugin need them, and those fail saying so.
+pub fn plugin_dir() -> PathBuf {
+    std::env::var_os("RINGWAY_PLUGIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("plugins/target/wasm32-wasip2/release"))
 }
 
 /// The workspace root, known at compile time.

@@ -86,8 +86,14 @@ fn real_main() -> Result<bool> {
         ringway: cli::ringway_binary(options.ringway.as_deref())?,
         sipp: sipp::locate(options.sipp.as_deref())?,
         keep: options.keep,
+        plugin_dir: cli::plugin_dir(),
     };
-    println!("ringway: {}\nsipp:    {}\n", env.ringway.display(), env.sipp.display());
+    println!(
+        "ringway: {}\nsipp:    {}\nplugins: {}\n",
+        env.ringway.display(),
+        env.sipp.display(),
+        env.plugin_dir.display()
+    );
     let width = runs.iter().map(|(c, _)| c.name.len()).max().unwrap_or(0).max(MIN_CASE_WIDTH);
     println!("{}", header(width));
     let mut outcomes = Vec::new();

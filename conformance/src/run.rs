@@ -31,6 +31,8 @@ pub struct Env {
     pub sipp: PathBuf,
     /// Keep work directories of passing cases too.
     pub keep: bool,
+    /// The built plugins, for `{plugin_dir}` in case fragments.
+    pub plugin_dir: PathBuf,
 }
 
 /// The result of one case over one transport.
@@ -103,8 +105,12 @@ fn attempt(env: &Env, case: &Case, transport: Transport, dir: &Path, problems: &
     let port_of = |role| peers.iter().find(|p| p.role == role).map(|p| p.port);
 
     // 2. Ringway.
-    let vars =
-        Placeholders { uas_port: port_of(Role::Uas), uas2_port: port_of(Role::Uas2), transport };
+    let vars = Placeholders {
+        uas_port: port_of(Role::Uas),
+        uas2_port: port_of(Role::Uas2),
+        transport,
+        plugin_dir: &env.plugin_dir,
+    };
     let daemon = prepare_config(case, dir, vars).and_then(|config_path| {
         Daemon::start(&env.ringway, &config_path, dir).context("starting ringway")
     });
@@ -200,7 +206,7 @@ fn tail_lines(path: &Path, n: usize) -> Vec<String> {
     lines[lines.len().saturating_sub(n)..].to_vec()
 }
 
-fn prepare_config(case: &Case, dir: &Path, vars: Placeholders) -> Result<PathBuf> {
+fn prepare_config(case: &Case, dir: &Path, vars: Placeholders<'_>) -> Result<PathBuf> {
     let data_dir = dir.join("data");
     fs::create_dir_all(&data_dir)?;
     let text = config::render(&data_dir, case.fragment.as_deref(), vars)

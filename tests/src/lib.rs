@@ -45,6 +45,34 @@ pub fn torture_dir() -> PathBuf {
     dir
 }
 
+/// Where the built plugins are: `$RINGWAY_PLUGIN_DIR` (the Makefile exports it), else where
+/// `make plugins` puts them, `<workspace>/plugins/target/wasm32-wasip2/release`.
+pub fn plugin_dir() -> PathBuf {
+    std::env::var_os("RINGWAY_PLUGIN_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target/wasm32-wasip2/release")
+    })
+}
+
+/// A built plugin (`lcr.wasm`, `faulty_spin.wasm`, ...) in [`plugin_dir`]; panics, saying how to
+/// build it, when it is not there: a plugin test must fail, never pass, without its plugins.
+pub fn plugin(file: &str) -> PathBuf {
+    let path = plugin_dir().join(file);
+    assert!(
+        path.is_file(),
+        "plugin {file} is missing: expected {} ($RINGWAY_PLUGIN_DIR, else \
+         <workspace>/plugins/target/wasm32-wasip2/release); build the plugins with `make plugins`",
+        path.display()
+    );
+    path
+}
+
+/// The resident set size of process `pid` in KiB (`VmRSS` in `/proc/<pid>/status`).
+pub fn rss_kib(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS line")?;
+    line.split_whitespace().nth(1).context("empty VmRSS line")?.parse().context("VmRSS value")
+}
+
 /// A scratch directory removed on drop.
 #[derive(Debug)]
 pub struct ScratchDir(PathBuf);
@@ -170,6 +198,11 @@ impl Ringway {
         std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
     }
 
+    /// The config file it was started on (rewrite it, then reload, to change its plugins).
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("ringway.toml")
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.as_ref().map_or(0, Child::id)
@@ -248,6 +281,19 @@ pub fn http_get(addr: SocketAddr, path: &str) -> Result<String> {
     let mut out = String::new();
     stream.read_to_string(&mut out)?;
     Ok(out)
+}
+
+/// An HTTP/1.1 POST with an empty body on `addr`: the status code and the body.
+pub fn http_post(addr: SocketAddr, path: &str) -> Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(stream, "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+    let mut out = String::new();
+    stream.read_to_string(&mut out)?;
+    let status = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).with_context(|| format!("no status line in {out:?}"))?;
+    let body = out.split_once("\r\n\r\n").map_or("", |(_, body)| body).to_owned();
+    Ok((status, body))
 }
 
 /// The value of an unlabelled Prometheus metric in Ringway's `/metrics`.
