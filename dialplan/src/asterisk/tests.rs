@@ -1,0 +1,1 @@
+//! Scenario tests of the machine: dialplans run against scripted results.
