@@ -336,7 +336,7 @@ impl Builder {
             };
             (exten, 0)
         } else {
-            let comma = top_level_comma(text).unwrap_or(text.len());
+            let comma = top_level_comma(text).or_else(|| text.find(',')).unwrap_or(text.len());
             (value.slice(0..comma).trim(), (comma + 1).min(text.len()))
         };
         let rest = value.slice(rest_start..text.len());
