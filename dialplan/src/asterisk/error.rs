@@ -207,6 +207,10 @@ pub enum LoadErrorKind {
     /// Warning: a Goto/Gosub names a context this dialplan does not define.
     #[error("context '{0}' is not defined; jumping there ends the call with 404")]
     UnknownContext(String),
+    /// Warning: the `h` (hang-up handler), `t` or `T` (digit and absolute timeout) extension,
+    /// which Ringway never runs.
+    #[error("extension '{0}' is never run by Ringway (no hang-up handlers, no digit timeouts)")]
+    SpecialExtensionIgnored(String),
     /// Warning: an `ignorepat =>` line (it only affects dial tone, which Ringway never plays).
     #[error("'ignorepat' has no effect in Ringway and is ignored")]
     IgnorepatIgnored,

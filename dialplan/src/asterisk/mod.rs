@@ -155,6 +155,22 @@ impl Dialplan {
         self.inner.plan.find(context, exten, caller, Want::Priority(1), now).is_some()
     }
 
+    /// The plugin names `Wasm()` applications name literally, sorted and without repeats: for
+    /// the server to check against its `[[plugins]]` at load time. (A name that comes from a
+    /// variable is only known when the call runs.)
+    pub fn wasm_plugins(&self) -> Vec<&str> {
+        let contexts = self.inner.plan.contexts.values();
+        let steps = contexts.flat_map(|c| &c.extensions).flat_map(|e| e.priorities.values());
+        let mut names: Vec<&str> = steps
+            .filter(|step| step.app == apps::App::Wasm)
+            .map(|step| step.data.split(',').next().unwrap_or("").trim())
+            .filter(|name| !name.is_empty() && !name.contains(['$', '"', '\\']))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     fn plan(&self) -> &Plan {
         &self.inner.plan
     }

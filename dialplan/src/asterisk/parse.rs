@@ -375,6 +375,13 @@ impl Builder {
         if priority.is_empty() {
             return self.error(value.pos_at(value.as_str().len()), LoadErrorKind::MissingPriority);
         }
+        if priority.as_str().eq_ignore_ascii_case("hint") {
+            return; // Presence is served elsewhere; a hint alone does not make an extension.
+        }
+        if matches!(name.as_str(), "h" | "t" | "T") && !same && priority.as_str() == "1" {
+            let kind = LoadErrorKind::SpecialExtensionIgnored(name.as_str().to_owned());
+            self.warnings.push((name_text.pos(), kind));
+        }
         let extension =
             Extension { name, caller, priorities: BTreeMap::new(), labels: HashMap::new() };
         let contexts = &mut self.plan.contexts;
@@ -559,7 +566,7 @@ impl Builder {
                 Ok((location, _)) => self.jump(data.pos(), "Gosub", context, location),
                 Err(e) => problems.push(e),
             },
-            App::GotoIf | App::GotoIfTime => match apps::branches(s) {
+            App::GotoIf | App::GotoIfTime => match unsubstituted_branches(s) {
                 Ok((condition, yes, no)) => {
                     if app == App::GotoIfTime && !condition.contains('$') {
                         let (_, time) = TimeSpec::parse(condition);
@@ -578,7 +585,8 @@ impl Builder {
                 Err(_) => {}
             },
             App::Set => match s.split_once('=') {
-                None => problems.push(ArgError::MissingEquals),
+                None if literal => problems.push(ArgError::MissingEquals),
+                None => {}
                 Some((name, _)) => {
                     if let Some(open) = name.find('(') {
                         let function = name[..open].trim();
@@ -656,6 +664,36 @@ impl Builder {
             }
         }
     }
+}
+
+/// `cond?yes:no` of arguments not yet substituted: the `?` and `:` that separate them are the
+/// first ones outside `${...}` and `$[...]`, whose insides may hold their own (`$[a ? b :: c]`,
+/// `$["${X}" : "re"]`).
+fn unsubstituted_branches(s: &str) -> Result<(&str, &str, &str), ArgError> {
+    let outside = |text: &str, wanted: u8| -> Option<usize> {
+        let bytes = text.as_bytes();
+        let mut closers = Vec::new();
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'{' | b'[' if i > 0 && bytes[i - 1] == b'$' => {
+                    closers.push(if b == b'{' { b'}' } else { b']' });
+                }
+                b if closers.last() == Some(&b) => {
+                    closers.pop();
+                }
+                b if b == wanted && closers.is_empty() => return Some(i),
+                _ => {}
+            }
+        }
+        None
+    };
+    let question = outside(s, b'?').ok_or(ArgError::MissingQuestionMark)?;
+    let rest = &s[question + 1..];
+    let (yes, no) = match outside(rest, b':') {
+        Some(colon) => (&rest[..colon], &rest[colon + 1..]),
+        None => (rest, ""),
+    };
+    Ok((&s[..question], yes.trim(), no.trim()))
 }
 
 /// The first comma outside square brackets (extension names may hold `[1,2]`).

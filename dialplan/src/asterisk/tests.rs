@@ -726,3 +726,57 @@ fn machines_can_move_between_threads_and_dialplans_are_shared() {
         .expect("waiting");
     assert_eq!(moved.variable("DIALSTATUS").as_deref(), Some("NOANSWER"));
 }
+
+#[test]
+fn hints_templates_and_keyword_case_load_as_in_asterisk() {
+    let text = "\
+[agent-template](!)
+exten => _1XX,1,Log(NOTICE,agent ${EXTEN})
+[default](agent-template)
+Exten => 100,hint,PJSIP/100
+exten = 200,1,Log(NOTICE,two)
+exten => h,1,NoOp(cleanup)
+[default](+)
+exten => 300,1,Log(NOTICE,three)
+";
+    let plan = plan(text);
+    assert_eq!(plan.contexts(), ["default"], "a template is no context");
+    assert_eq!(plan.extensions("default"), Some(vec!["200", "300", "h", "_1XX"]));
+    // The hint alone makes no extension 100 that would hide the pattern.
+    assert_eq!(transcript(text, "100", Script::default()), ["Log Notice: agent 100", "Done"]);
+    assert_eq!(transcript(text, "101", Script::default()), ["Log Notice: agent 101", "Done"]);
+    assert_eq!(transcript(text, "300", Script::default()), ["Log Notice: three", "Done"]);
+    let warnings: Vec<String> = plan.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "extensions.conf:6:10: extension 'h' is never run by Ringway (no hang-up handlers, no digit timeouts)"
+        ]
+    );
+}
+
+#[test]
+fn conditions_with_their_own_question_marks_and_colons_load_and_run() {
+    let text = "\
+[default]
+exten => 1,1,Set(X=abc)
+ same => n,GotoIf($[\"${X}\" : \"a(b)c\" = b]?match:nomatch)
+ same => n(nomatch),Hangup(1)
+ same => n(match),GotoIf($[${LEN(${X})} > 2 ? 1 :: 0]?big)
+ same => n,Hangup(1)
+ same => n(big),Hangup(17)
+";
+    assert_eq!(
+        transcript(text, "1", Script::default()),
+        ["Hangup 486 Busy Here (cause 17)", "Done"]
+    );
+}
+
+#[test]
+fn the_plugins_a_dialplan_names_are_listed_for_the_server_to_check() {
+    let plan = plan(
+        "[default]\nexten => 1,1,Wasm(lcr,${EXTEN})\n same => n,Wasm(${PLUGIN})\n \
+         same => n,Wasm( business-hours )\n same => n,Wasm(lcr)\n",
+    );
+    assert_eq!(plan.wasm_plugins(), ["business-hours", "lcr"]);
+}
