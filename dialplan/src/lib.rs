@@ -21,9 +21,15 @@
 //!   (`sdk/wit/ringway.wit`), loaded into a [`wasm::PluginChain`], one fresh instance per
 //!   decision under a deadline and a memory cap. Its module docs say how the server calls it.
 //!
-//! The `extensions.conf` interpreter joins as a further router; the server only ever talks to
-//! the chain.
+//! - [`asterisk`]: the `extensions.conf` interpreter: Asterisk dialplans loaded once into a
+//!   [`asterisk::Dialplan`] and run per call by a pure step machine ([`asterisk::Machine`])
+//!   that yields Dial/Answer/Hangup/… actions and resumes with `DIALSTATUS` or a router's
+//!   decision. Its module docs say how the server drives it; `src/asterisk/SUPPORTED.md` lists
+//!   the applications and functions it runs.
+//!
+//! The server only ever talks to the chain of routers.
 
+pub mod asterisk;
 pub mod request;
 pub mod tables;
 pub mod wasm;
