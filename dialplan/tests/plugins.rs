@@ -226,5 +226,5 @@ headers = {{ "x-campaign" = "spring" }}
     let decision = report.outcome.expect("lcr decides");
     assert_eq!(gateways(&targets(decision.clone())), ["carrier-b", "carrier-a"]);
     assert!(ringway_dialplan::wasm::describe(&decision).contains("via carrier-b"));
-    assert!(report.warm > Duration::ZERO && report.warm < Duration::from_millis(50));
+    assert!(report.warm > Duration::ZERO && report.warm < Duration::from_secs(1));
 }
