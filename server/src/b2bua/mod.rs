@@ -667,6 +667,9 @@ impl B2bua {
             return;
         }
         call.winner = Some(index);
+        // No more attempts will be offered the caller's SDP: an established call keeps only
+        // what its dialogs need (memory per established call is a target).
+        call.offer_sdp = None;
         call.legs[index].outcome = Some(AttemptOutcome::Answered);
         call.phase = Phase::Answered;
         call.answered_at = Some(now);
