@@ -387,7 +387,7 @@ impl CallPolicy {
     }
 
     /// The built-in tables' plan.
-    pub fn tables_plan(&self, request: &RouteRequest, listen: &[ListenSpec], seed: u64) -> Plan {
+    fn tables_plan(&self, request: &RouteRequest, listen: &[ListenSpec], seed: u64) -> Plan {
         let decision = self.tables.route(request, self.gateways.as_ref(), seed);
         self.plan_of(decision, listen, request.account.as_deref())
     }

@@ -343,29 +343,28 @@ impl Shard {
         match effect {
             CallEffect::Route { call, info } => {
                 let registrar = &self.registrar;
-                let seed = self.minter.tag();
-                let seed = seed.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-                let local = self.links.calls.local_plan(&info, &self.links.location, &self.links.listen, |user| registrar.aor_of(user));
-                let plan = match (local, self.links.calls.plugin_chain()) {
-                    (Some(plan), _) => plan,
-                    (None, Some(chain)) => {
-                        // Plugins take up to their deadlines: decide on a blocking thread and come
-                        // back through the queue (DESIGN.md: slow work leaves the shard).
-                        let calls = self.links.calls.clone();
-                        let listen = self.links.listen.clone();
-                        let inbox = self.links.inbox.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let (plan, decided_by) = calls.plugin_plan(&chain, &info, &listen, seed);
-                            let asker = decided_by.map(|index| Asker { chain, index, info });
-                            // The shard is gone only at shutdown, when nobody waits for the call.
-                            let _ = inbox.blocking_send(ShardInput::Decision { call, plan, asker });
-                        });
-                        return;
-                    }
-                    (None, None) => {
-                        let request = self.links.calls.route_request(&info);
-                        self.links.calls.tables_plan(&request, &self.links.listen, seed)
-                    }
+                let seed = self.minter.seed();
+                let aor = |user: &str| registrar.aor_of(user);
+                let calls = &self.links.calls;
+                let plan = match calls.plugin_chain() {
+                    None => calls.plan(&info, &self.links.location, &self.links.listen, aor, seed),
+                    Some(chain) => match calls.local_plan(&info, &self.links.location, &self.links.listen, aor) {
+                        Some(plan) => plan,
+                        None => {
+                            // Plugins take up to their deadlines: decide on a blocking thread and
+                            // come back through the queue (DESIGN.md: slow work leaves the shard).
+                            let calls = calls.clone();
+                            let listen = self.links.listen.clone();
+                            let inbox = self.links.inbox.clone();
+                            tokio::task::spawn_blocking(move || {
+                                let (plan, decided_by) = calls.plugin_plan(&chain, &info, &listen, seed);
+                                let asker = decided_by.map(|index| Asker { chain, index, info });
+                                // The shard is gone only at shutdown, when nobody waits for the call.
+                                let _ = inbox.blocking_send(ShardInput::Decision { call, plan, asker });
+                            });
+                            return;
+                        }
+                    },
                 };
                 let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
                 self.b2bua.handle_decision(now, &mut core, call, plan);

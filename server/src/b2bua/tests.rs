@@ -180,6 +180,15 @@ fn invite(cseq: u32) -> String {
     )
 }
 
+/// The caller's CANCEL of `invite(1)` (same branch, RFC 3261 §9.1), with `extra` header lines.
+fn cancel_from_caller(extra: &str) -> String {
+    format!(
+        "CANCEL sip:+74951234567@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bKa1\nMax-Forwards: 70\n\
+         From: \"Agent\" <sip:1001@127.0.0.1>;tag=caller\nTo: <sip:+74951234567@127.0.0.1>\nCall-ID: a-leg\nCSeq: 1 CANCEL\n\
+         {extra}Content-Length: 0\n\n"
+    )
+}
+
 /// A response from a gateway to the request `r`, with `tag` in To.
 fn answer(r: &Request, status: &str, tag: &str, port: u16, body: &str) -> String {
     let h = &r.headers;
@@ -301,14 +310,7 @@ fn cancel_from_the_caller_cancels_the_b_leg_and_the_caller_gets_487_per_rfc3261_
     let b = rig.take_request(GW1, Method::Invite);
     rig.deliver(GW1, &answer(&b, "180 Ringing", "gw", GW1, ""));
     rig.take(CALLER);
-    rig.deliver(
-        CALLER,
-        &format!(
-            "CANCEL sip:+74951234567@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bKa1\nMax-Forwards: 70\n\
-             From: \"Agent\" <sip:1001@127.0.0.1>;tag=caller\nTo: <sip:+74951234567@127.0.0.1>\nCall-ID: a-leg\nCSeq: 1 CANCEL\n\
-             Reason: Q.850;cause=16;text=\"NORMAL_CLEARING\"\nContent-Length: 0\n\n"
-        ),
-    );
+    rig.deliver(CALLER, &cancel_from_caller("Reason: Q.850;cause=16;text=\"NORMAL_CLEARING\"\n"));
     let to_caller = rig.statuses(CALLER);
     assert!(to_caller.contains(&"200 OK".to_owned()) && to_caller.contains(&"487 Request Terminated".to_owned()), "{to_caller:?}");
     let cancel = rig.take_request(GW1, Method::Cancel);
@@ -325,13 +327,7 @@ fn a_200_crossing_the_cancel_is_acked_and_hung_up_with_bye_per_rfc3261_section_9
     rig.decide(Plan::Sequential(vec![target(GW1)]));
     let b = rig.take_request(GW1, Method::Invite);
     rig.deliver(GW1, &answer(&b, "180 Ringing", "gw", GW1, ""));
-    rig.deliver(
-        CALLER,
-        &format!(
-            "CANCEL sip:+74951234567@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bKa1\nMax-Forwards: 70\n\
-             From: \"Agent\" <sip:1001@127.0.0.1>;tag=caller\nTo: <sip:+74951234567@127.0.0.1>\nCall-ID: a-leg\nCSeq: 1 CANCEL\nContent-Length: 0\n\n"
-        ),
-    );
+    rig.deliver(CALLER, &cancel_from_caller(""));
     rig.take(GW1);
     // The gateway answered before it saw the CANCEL.
     rig.deliver(GW1, &answer(&b, "200 OK", "gw", GW1, SDP));
@@ -614,13 +610,7 @@ fn a_2xx_crossing_the_cancel_is_ended_even_after_the_callers_invite_transaction_
     rig.decide(Plan::Sequential(vec![target(GW1)]));
     let b = rig.take_request(GW1, Method::Invite);
     rig.deliver(GW1, &answer(&b, "180 Ringing", "gw", GW1, ""));
-    rig.deliver(
-        CALLER,
-        &format!(
-            "CANCEL sip:+74951234567@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bKa1\nMax-Forwards: 70\n\
-             From: \"Agent\" <sip:1001@127.0.0.1>;tag=caller\nTo: <sip:+74951234567@127.0.0.1>\nCall-ID: a-leg\nCSeq: 1 CANCEL\nContent-Length: 0\n\n"
-        ),
-    );
+    rig.deliver(CALLER, &cancel_from_caller(""));
     let terminated = rig.take(CALLER).into_iter().find(|m| matches!(m, Message::Response(r) if r.status.as_u16() == 487)).unwrap();
     rig.deliver(CALLER, &from_caller("ACK", 1, &to_tag(&terminated), "").replace("z9hG4bKc1ACK", "z9hG4bKa1"));
     rig.take(GW1);

@@ -45,6 +45,11 @@ impl Minter {
         z ^ (z >> 31)
     }
 
+    /// An unpredictable number for choices that must vary per call (weighted gateway order).
+    pub fn seed(&mut self) -> u64 {
+        self.next_token()
+    }
+
     /// A Via branch: `z9hG4bK-rw<shard>-<token>`.
     pub fn branch(&mut self) -> String {
         let token = self.next_token();
