@@ -30,6 +30,8 @@ const DEFAULT_TOML_NAME: &str = "default.toml";
 
 const DEFAULT_DATA_DIR: &str = "./ringway-data";
 const DEFAULT_LOG_LEVEL: &str = "info";
+/// Asterisk's context for endpoints that name none.
+const DEFAULT_CONTEXT: &str = "default";
 const DEFAULT_SIP_LISTEN: [&str; 2] = ["udp:127.0.0.1:5060", "tcp:127.0.0.1:5060"];
 const DEFAULT_SERVER_NAME: &str = "Ringway";
 const DEFAULT_HTTP_LISTEN: &str = "127.0.0.1:8088";
@@ -85,9 +87,25 @@ pub struct Settings {
     /// `[[plugins]]`: the WASM plugin chain, asked before the tables. Relative paths are
     /// resolved against the config file's directory by [`Settings::load`].
     pub plugins: ringway_dialplan::wasm::PluginsConfig,
+    /// `[asterisk]`: the Asterisk dialplan (`extensions.conf`) routing calls before the plugins
+    /// and the tables.
+    pub asterisk: AsteriskSettings,
     /// The file these settings came from (`None` for the embedded default): what a reload
     /// (SIGHUP, `POST /plugins/reload`) reads again.
     pub source: Option<PathBuf>,
+}
+
+/// The `[asterisk]` table, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsteriskSettings {
+    /// The `extensions.conf` to run (relative paths are resolved against the config file's
+    /// directory by [`Settings::load`]); `None`: no Asterisk dialplan.
+    pub extensions: Option<PathBuf>,
+    /// The context of calls whose account or trusted peer names none (Asterisk's `default`).
+    pub context: String,
+    /// The time zone `GotoIfTime` and timed includes read the clock in (IANA name);
+    /// `None`: the system's.
+    pub timezone: Option<String>,
 }
 
 /// The `[sip]` table, validated.
@@ -317,6 +335,11 @@ impl Settings {
                 plugin.path = dir.join(&plugin.path);
             }
         }
+        if let Some(extensions) = &mut settings.asterisk.extensions
+            && extensions.is_relative()
+        {
+            *extensions = dir.join(&*extensions);
+        }
         settings.source = Some(path.to_path_buf());
         Ok(settings)
     }
@@ -398,8 +421,36 @@ impl Settings {
             }
         }
         let plugins = ringway_dialplan::wasm::PluginsConfig { plugins: raw.plugins };
-        Ok(Settings { data_dir, log_level, sip, http, registrar, auth, security, accounts, trusted, calls, dialplan, plugins, source: None })
+        let asterisk = validate_asterisk(raw.asterisk)?;
+        Ok(Settings { data_dir, log_level, sip, http, registrar, auth, security, accounts, trusted, calls, dialplan, plugins, asterisk, source: None })
     }
+}
+
+fn validate_asterisk(t: file::AsteriskTable) -> Result<AsteriskSettings, Located> {
+    let extensions = match t.extensions {
+        Some(path) => {
+            non_empty(&path, "asterisk.extensions")?;
+            Some(PathBuf::from(path.into_inner()))
+        }
+        None => None,
+    };
+    let context = match t.context {
+        Some(context) => {
+            non_empty(&context, "asterisk.context")?;
+            context.into_inner()
+        }
+        None => DEFAULT_CONTEXT.to_owned(),
+    };
+    let timezone = match t.timezone {
+        Some(zone) => {
+            if jiff::tz::TimeZone::get(zone.get_ref()).is_err() {
+                return Err(at(&zone, Problem::Unknown { what: "time zone (an IANA name such as \"Europe/Moscow\")", value: zone.get_ref().clone() }));
+            }
+            Some(zone.into_inner())
+        }
+        None => None,
+    };
+    Ok(AsteriskSettings { extensions, context, timezone })
 }
 
 fn validate_calls(t: &file::CallsTable) -> Result<crate::calls::CallLimits, Located> {

@@ -46,6 +46,17 @@ pub(super) struct File {
     pub routes: Vec<ringway_dialplan::tables::RouteConfig>,
     #[serde(default)]
     pub plugins: Vec<ringway_dialplan::wasm::PluginConfig>,
+    #[serde(default)]
+    pub asterisk: AsteriskTable,
+}
+
+/// `[asterisk]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AsteriskTable {
+    pub extensions: Option<Spanned<String>>,
+    pub context: Option<Spanned<String>>,
+    pub timezone: Option<Spanned<String>>,
 }
 
 /// `[calls]`

@@ -63,6 +63,7 @@ pub(super) struct AccountTable {
     pub allowed_networks: Option<Vec<Spanned<String>>>,
     pub max_calls: Option<Spanned<u64>>,
     pub codecs: Option<Vec<Spanned<String>>>,
+    pub context: Option<Spanned<String>>,
 }
 
 /// One `[[trusted]]` entry as written.
@@ -72,6 +73,7 @@ pub(super) struct TrustedTable {
     pub name: Spanned<String>,
     pub networks: Spanned<Vec<Spanned<String>>>,
     pub account: Option<Spanned<String>>,
+    pub context: Option<Spanned<String>>,
 }
 
 /// How the registrar treats bindings (RFC 3261 §10.3).
@@ -162,6 +164,9 @@ pub struct Account {
     pub max_calls: u32,
     /// Codecs its calls may use, in preference order; empty = any.
     pub codecs: Vec<String>,
+    /// The Asterisk dialplan context its calls start in (Asterisk's `context=`); `None`: the
+    /// `[asterisk]` default.
+    pub context: Option<String>,
 }
 
 /// A peer identified by its source address (like Asterisk's `identify`): never challenged.
@@ -173,6 +178,9 @@ pub struct TrustedPeer {
     pub networks: Vec<IpNet>,
     /// The account it acts as, if any.
     pub account: Option<String>,
+    /// The Asterisk dialplan context its calls start in; `None`: its account's, else the
+    /// `[asterisk]` default.
+    pub context: Option<String>,
 }
 
 const DEFAULT_REALM: &str = "ringway";
@@ -308,6 +316,7 @@ pub(super) fn validate_accounts(list: Vec<AccountTable>, registrar: &RegistrarSe
             allowed_networks: networks(a.allowed_networks)?,
             max_calls: bounded(&a.max_calls, "accounts.max_calls", 0, 0, 1_000_000)? as u32,
             codecs: codecs(a.codecs)?,
+            context: context(a.context, "accounts.context")?,
         });
     }
     Ok(accounts)
@@ -339,7 +348,8 @@ pub(super) fn validate_trusted(list: Vec<TrustedTable>, accounts: &[Account]) ->
         {
             return Err(at(account, Problem::Unknown { what: "account", value: account.get_ref().clone() }));
         }
-        peers.push(TrustedPeer { name: t.name.into_inner(), networks: nets, account: t.account.map(Spanned::into_inner) });
+        let context = context(t.context, "trusted.context")?;
+        peers.push(TrustedPeer { name: t.name.into_inner(), networks: nets, account: t.account.map(Spanned::into_inner), context });
     }
     Ok(peers)
 }
@@ -356,4 +366,15 @@ fn networks(list: Option<Vec<Spanned<String>>>) -> Result<Vec<IpNet>, Located> {
         out.push(net.trunc());
     }
     Ok(out)
+}
+
+/// A dialplan context name: not empty, no brackets or separators (as in `[context]`).
+fn context(value: Option<Spanned<String>>, key: &'static str) -> Result<Option<String>, Located> {
+    let Some(value) = value else { return Ok(None) };
+    non_empty(&value, key)?;
+    if value.get_ref().chars().any(|c| c.is_whitespace() || matches!(c, '[' | ']' | ',' | ';')) {
+        let problem = Problem::Unknown { what: "dialplan context name", value: value.get_ref().clone() };
+        return Err(Located { span: value.span(), problem });
+    }
+    Ok(Some(value.into_inner()))
 }
