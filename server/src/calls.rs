@@ -12,8 +12,10 @@ use crate::config::{ListenSpec, Settings};
 use crate::location::LocationView;
 use crate::sip::{Flow, Transport};
 use ringway_dialplan::wasm::{HostEnv, HostSettings, LoadError, PluginChain, PluginHost, PluginIndex, PluginsConfig, SharedChain};
+use ringway_dialplan::asterisk::{Channel, CivilTime, Destination, DialResult, DialTarget, Dialplan, FsResolver, Machine};
 use ringway_dialplan::{Availability, Decision, GatewayStatus, RouteRequest, Tables};
 use std::sync::Arc;
+use ringway_sdk::cause::{DialStatus, Q850Cause};
 use ringway_sdk::{StatusLine, catalog};
 use std::collections::HashMap;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -54,6 +56,7 @@ struct AccountPolicy {
     tariff_plan: Option<String>,
     codecs: Vec<String>,
     caller_id: Option<String>,
+    context: Option<String>,
 }
 
 /// Why a call was not admitted: answer `503 Service Unavailable` with Retry-After.
@@ -98,12 +101,33 @@ impl std::fmt::Debug for Plugins {
     }
 }
 
+/// The Asterisk dialplan and where each caller's calls start in it.
+struct Asterisk {
+    plan: arc_swap::ArcSwap<Dialplan>,
+    zone: jiff::tz::TimeZone,
+    default_context: String,
+    /// Trusted peer name → context, for peers that name one.
+    peers: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for Asterisk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Asterisk").field("contexts", &self.plan.load().contexts()).field("default_context", &self.default_context).finish_non_exhaustive()
+    }
+}
+
+/// Why the Asterisk dialplan did not load: every problem, `file:line:column: reason`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DialplanError(pub String);
+
 /// Routing, counters and limits for every call of the process.
 #[derive(Debug)]
 pub struct CallPolicy {
     tables: Arc<Tables>,
     gateways: Arc<GatewayBoard>,
     plugins: Option<Plugins>,
+    asterisk: Option<Asterisk>,
     accounts: HashMap<String, AccountPolicy>,
     limits: CallLimits,
     active: AtomicU32,
@@ -145,6 +169,7 @@ impl CallPolicy {
                     tariff_plan: Some(a.tariff_plan.clone()).filter(|p| !p.is_empty()),
                     codecs: a.codecs.clone(),
                     caller_id: Some(a.caller_id_number.clone()).filter(|c| !c.is_empty()),
+                    context: a.context.clone(),
                 };
                 (a.username.clone(), policy)
             })
@@ -153,6 +178,7 @@ impl CallPolicy {
             tables: Arc::new(tables),
             gateways: Arc::new(GatewayBoard(gateways)),
             plugins: None,
+            asterisk: None,
             accounts,
             limits: settings.calls.clone(),
             active: AtomicU32::new(0),
@@ -175,6 +201,160 @@ impl CallPolicy {
         let chain = SharedChain::new(host.load(config, &env)?);
         self.plugins = Some(Plugins { host, env, chain });
         Ok(self)
+    }
+
+    /// Loads `[asterisk] extensions` (nothing when none is configured): calls whose context
+    /// has their extension are run by it before the plugins and the tables.
+    pub fn with_dialplan(mut self, settings: &Settings) -> Result<CallPolicy, DialplanError> {
+        let Some(path) = &settings.asterisk.extensions else { return Ok(self) };
+        let plan = load_dialplan(path)?;
+        let zone = match &settings.asterisk.timezone {
+            // Checked when the config was read.
+            Some(name) => jiff::tz::TimeZone::get(name).map_err(|e| DialplanError(format!("time zone {name:?}: {e}")))?,
+            None => jiff::tz::TimeZone::system(),
+        };
+        let peers = settings.trusted.iter().filter_map(|t| Some((t.name.clone(), t.context.clone()?))).collect();
+        self.asterisk = Some(Asterisk { plan: arc_swap::ArcSwap::from_pointee(plan), zone, default_context: settings.asterisk.context.clone(), peers });
+        Ok(self)
+    }
+
+    /// Loads the dialplan at `path` again and swaps it in; on any error the old one keeps
+    /// serving. Calls in progress keep the dialplan they started with.
+    pub fn reload_dialplan(&self, settings: &Settings) -> Result<bool, DialplanError> {
+        let (Some(asterisk), Some(path)) = (&self.asterisk, &settings.asterisk.extensions) else {
+            if settings.asterisk.extensions.is_some() {
+                return Err(DialplanError("this process started without [asterisk] extensions; restart to add them".into()));
+            }
+            return Ok(false);
+        };
+        asterisk.plan.store(Arc::new(load_dialplan(path)?));
+        Ok(true)
+    }
+
+    /// The context a caller's calls start in: its trusted peer's, else its account's, else the
+    /// `[asterisk]` default; `None` without a dialplan.
+    pub fn context_for(&self, identity: &crate::registrar::Identity) -> Option<String> {
+        use crate::registrar::Identity;
+        let asterisk = self.asterisk.as_ref()?;
+        let of_account = |a: &str| self.accounts.get(a).and_then(|p| p.context.clone());
+        let context = match identity {
+            Identity::Account(name) => of_account(name),
+            Identity::Trusted { peer, account } => asterisk.peers.get(peer).cloned().or_else(|| account.as_deref().and_then(of_account)),
+            Identity::Anonymous => None,
+        };
+        Some(context.unwrap_or_else(|| asterisk.default_context.clone()))
+    }
+
+    /// The local time the dialplan's `GotoIfTime` and timed includes read.
+    pub fn civil_now(&self) -> CivilTime {
+        let zone = self.asterisk.as_ref().map_or_else(jiff::tz::TimeZone::system, |a| a.zone.clone());
+        let now = jiff::Timestamp::now().to_zoned(zone).datetime();
+        let field = |v: i8| u8::try_from(v).unwrap_or(0);
+        CivilTime::new(i32::from(now.year()), field(now.month()), field(now.day()), field(now.hour()), field(now.minute()), field(now.second()))
+            .unwrap_or_else(|_| CivilTime::new(1970, 1, 1, 0, 0, 0).expect("the epoch is a valid time"))
+    }
+
+    /// A dialplan run for this call, when a dialplan is configured and the call's context has
+    /// its extension (else the next routers decide).
+    pub fn dialplan_call(&self, info: &RouteInfo) -> Option<crate::pbx::DialplanCall> {
+        let asterisk = self.asterisk.as_ref()?;
+        let context = info.context.as_deref()?;
+        let plan = asterisk.plan.load_full();
+        let request = self.route_request(info);
+        let exten = request.dialed.clone().unwrap_or_else(|| "s".to_owned());
+        let caller = request.caller.clone().unwrap_or_default();
+        if !plan.exists(context, &exten, &caller, self.civil_now()) {
+            return None;
+        }
+        let machine = Machine::new(&plan, context, &exten, Channel::from_request(&request));
+        Some(crate::pbx::DialplanCall::new(machine, info.clone(), self.plugin_chain()))
+    }
+
+    /// The plan for a dialplan's `Dial()`: every target at once (Asterisk's `&`), each ringing
+    /// at most `timeout`. `Err` when none of them can be called: the dial result to resume with
+    /// (`CHANUNAVAIL`, as Asterisk's Dial when no channel could be created).
+    pub fn dial_plan(&self, targets: &[DialTarget], timeout: Option<Duration>, info: &RouteInfo, location: &LocationView, listen: &[ListenSpec], aor: impl Fn(&str) -> String) -> Result<Plan, DialResult> {
+        let account = info.account.as_deref().and_then(|a| self.accounts.get(a));
+        let codecs = account.map(|a| a.codecs.clone()).unwrap_or_default();
+        let mut out: Vec<Target> = Vec::new();
+        for dial in targets {
+            let found = match &dial.destination {
+                Destination::Endpoint(name) => {
+                    // A registered user rings on every contact; a gateway by name gets a
+                    // Request-URI without a user part, as chan_pjsip dials an endpoint.
+                    let local = self.local_plan(&RouteInfo { request_uri: format!("sip:{name}@ringway"), ..info.clone() }, location, listen, &aor);
+                    match local {
+                        Some(Plan::Parallel(contacts)) => contacts,
+                        Some(_) => Vec::new(),
+                        None => self.gateway_target(name, None, None, listen, account).into_iter().collect(),
+                    }
+                }
+                Destination::Number { number, gateway } => self.gateway_target(gateway, Some(number), None, listen, account).into_iter().collect(),
+                Destination::Uri { endpoint, uri } => self.gateway_target(endpoint, None, Some(uri), listen, account).into_iter().collect(),
+            };
+            if found.is_empty() {
+                tracing::warn!(target = %dial.raw, "Dial: nothing to call (not a registered user, a gateway or a reachable address)");
+            }
+            out.extend(found);
+        }
+        if out.is_empty() {
+            // Asterisk: no channel could be created; the cause is "subscriber absent".
+            return Err(DialResult { status: DialStatus::ChanUnavail, hangup_cause: Q850Cause::SUBSCRIBER_ABSENT, answered: false });
+        }
+        for target in &mut out {
+            target.ring_timeout = timeout;
+            target.failover = Failover::never();
+            if target.codecs.is_empty() {
+                target.codecs.clone_from(&codecs);
+            }
+        }
+        Ok(Plan::Parallel(out))
+    }
+
+    /// A Dial target through `name`: a configured gateway (its address, transport and
+    /// credentials), else `name` as a host or `host:port` literal. `number` becomes the user
+    /// part; `uri` replaces the Request-URI.
+    fn gateway_target(&self, name: &str, number: Option<&str>, uri: Option<&str>, listen: &[ListenSpec], account: Option<&AccountPolicy>) -> Option<Target> {
+        let user = number.map(|n| format!("{}@", n.replace('#', "%23"))).unwrap_or_default();
+        let (flow, host_uri, gateway, credentials, headers) = match self.tables.gateway(name) {
+            Some(g) => {
+                let flow = flow_to(listen, transport_of(g.transport), self.gateways.0.get(&g.name)?.addr?)?;
+                let tcp = if flow.transport == Transport::Tcp { ";transport=tcp" } else { "" };
+                let credentials = g.credentials.as_ref().map(|c| (c.username.clone(), c.password.clone()));
+                (flow, format!("sip:{user}{}{tcp}", g.address), Some(g.name.clone()), credentials, g.headers.clone())
+            }
+            None => {
+                let addr = resolve(name)?;
+                (flow_to(listen, Transport::Udp, addr)?, format!("sip:{user}{name}"), None, None, HeaderPolicy::default())
+            }
+        };
+        let mut headers = headers;
+        if headers.caller_id.is_none() {
+            headers.caller_id = account.and_then(|a| a.caller_id.clone());
+        }
+        Some(Target {
+            uri: uri.map_or(host_uri, str::to_owned),
+            flow,
+            gateway,
+            codecs: Vec::new(),
+            ring_timeout: None,
+            failover: Failover::never(),
+            headers,
+            credentials,
+            number: number.map(str::to_owned),
+        })
+    }
+
+    /// The built-in tables' decision for a dialplan's `Route([table])`, for `exten`.
+    pub fn route_decision(&self, info: &RouteInfo, exten: &str, table: Option<&str>, seed: u64) -> Decision {
+        let mut request = self.route_request(info);
+        request.dialed = Some(exten.to_owned());
+        if let Some(name) = table
+            && !self.tables.has_table(name)
+        {
+            tracing::warn!(table = name, "Route(): no such route table");
+        }
+        self.tables.route_in(&request, table, self.gateways.as_ref(), seed)
     }
 
     /// The plugin chain as it is now (a call keeps this snapshot), `None` without plugins.
@@ -393,7 +573,7 @@ impl CallPolicy {
     }
 
     /// A router's decision as the B2BUA's plan; nobody routing the call is `404 Not found`.
-    fn plan_of(&self, decision: Decision, listen: &[ListenSpec], account: Option<&str>) -> Plan {
+    pub fn plan_of(&self, decision: Decision, listen: &[ListenSpec], account: Option<&str>) -> Plan {
         let account = account.and_then(|a| self.accounts.get(a));
         match decision {
             Decision::Reject(line) => Plan::Reject(line),
@@ -449,6 +629,15 @@ impl GatewayStatus for CallPolicy {
     fn availability(&self, gateway: &str) -> Availability {
         self.gateways.availability(gateway)
     }
+}
+
+/// Loads an `extensions.conf`, logging its warnings.
+fn load_dialplan(path: &std::path::Path) -> Result<Dialplan, DialplanError> {
+    let plan = Dialplan::load(path, &FsResolver).map_err(|errors| DialplanError(errors.to_string()))?;
+    for warning in plan.warnings() {
+        tracing::warn!(%warning, "dialplan");
+    }
+    Ok(plan)
 }
 
 /// The status line for a refusal.
@@ -565,6 +754,7 @@ max_calls_per_second = 3
             callee_name: None,
             source: Flow { transport: Transport::Udp, local: "127.0.0.1:5060".parse().unwrap(), remote: "127.0.0.1:5061".parse().unwrap() },
             headers: Vec::new(),
+            context: None,
         }
     }
 

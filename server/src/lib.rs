@@ -33,6 +33,7 @@ pub mod config;
 pub mod http;
 pub mod location;
 pub mod metrics;
+pub mod pbx;
 pub mod registrar;
 /// SDP offers and answers: parsing, the codec policy, media addresses (pure).
 pub mod sdp;

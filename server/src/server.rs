@@ -62,6 +62,9 @@ pub enum StartError {
     /// A `[[plugins]]` entry could not be loaded (missing file, not a component, bad settings).
     #[error("cannot load the plugin chain: {0}")]
     Plugins(#[from] ringway_dialplan::wasm::LoadError),
+    /// The `[asterisk] extensions` dialplan has errors (each `file:line:column: reason`).
+    #[error("cannot load the Asterisk dialplan:\n{0}")]
+    Dialplan(#[from] crate::calls::DialplanError),
     /// A listener could not be bound (address in use, no permission, no such interface).
     #[error("cannot listen ({what}) on {addr}")]
     Bind {
@@ -142,7 +145,7 @@ pub async fn run_with(
         tracing::error!("routing tables rejected after validation; routing is off");
         ringway_dialplan::Tables::default()
     });
-    let calls = Arc::new(CallPolicy::new(&settings, tables).with_plugins(&settings.plugins)?);
+    let calls = Arc::new(CallPolicy::new(&settings, tables).with_plugins(&settings.plugins)?.with_dialplan(&settings)?);
     let reload = plugin_reloader(settings.source.clone(), calls.clone());
     let sip = bind_sip(&settings, &mut bound)?;
     let (store, loaded) = LocationStore::open(&settings.data_dir)
@@ -189,6 +192,14 @@ fn plugin_reloader(source: Option<PathBuf>, calls: Arc<CallPolicy>) -> http::Rel
     Arc::new(move || {
         let Some(path) = &source else { return Err("running on the embedded default config: no file to reload".to_owned()) };
         let settings = Settings::load(Some(path)).map_err(|e| e.to_string())?;
+        // The dialplan first: a broken one refuses the whole reload, plugins included.
+        let dialplan = calls.reload_dialplan(&settings).map_err(|e| e.to_string())?;
+        if dialplan {
+            info!("Asterisk dialplan reloaded");
+        }
+        if settings.plugins.plugins.is_empty() && dialplan {
+            return Ok(Vec::new());
+        }
         let names = calls.reload_plugins(&settings.plugins).map_err(|e| e.to_string())?;
         info!(plugins = ?names, "plugin chain reloaded");
         Ok(names)

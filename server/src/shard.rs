@@ -14,7 +14,9 @@
 #![allow(clippy::disallowed_methods)] // the shard driver is the shell that owns the clock
 
 use crate::b2bua::{Asker, B2bua, CallEvent, Core, Effect as CallEffect, Handled};
+use crate::b2bua::CallKey;
 use crate::calls::CallPolicy;
+use crate::pbx::{DialplanCall, Ground, Next};
 use crate::location::LocationView;
 use crate::metrics::{DropReason, Metrics};
 use crate::registrar::{Authentication, Effect, Identity, Registrar};
@@ -176,6 +178,7 @@ impl Shard {
                 let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
                 self.b2bua.handle_decision_from(now, &mut core, call, plan, asker);
             }
+            ShardInput::Dialplan { call, dialplan } => self.run_dialplan(now, call, dialplan),
             ShardInput::CommitDone { token, result } => self.registrar.handle_commit_done(now, unix_now(), token, result),
         }
     }
@@ -320,6 +323,7 @@ impl Shard {
 
     /// An authenticated INVITE outside a dialog: admission control, then the B2BUA.
     fn new_call(&mut self, now: Instant, tx: crate::sip::transaction::ServerTransactionId, request: Request, source: crate::sip::Flow, identity: Identity) {
+        let context = self.links.calls.context_for(&identity);
         let account = match identity {
             Identity::Account(name) => Some(name),
             Identity::Trusted { account, .. } => account,
@@ -335,13 +339,16 @@ impl Shard {
         }
         self.links.metrics.call_started();
         let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
-        self.b2bua.handle_invite(now, &mut core, tx, request, source, account);
+        self.b2bua.handle_invite(now, &mut core, tx, request, source, account, context);
     }
 
     /// Executes what the B2BUA asks: routing decisions, gateway counters, call events.
     fn on_call_effect(&mut self, now: Instant, effect: CallEffect) {
         match effect {
             CallEffect::Route { call, info } => {
+                if let Some(dialplan) = self.links.calls.dialplan_call(&info) {
+                    return self.run_dialplan(now, call, Box::new(dialplan));
+                }
                 let registrar = &self.registrar;
                 let seed = self.minter.seed();
                 let aor = |user: &str| registrar.aor_of(user);
@@ -358,7 +365,7 @@ impl Shard {
                             let inbox = self.links.inbox.clone();
                             tokio::task::spawn_blocking(move || {
                                 let (plan, decided_by) = calls.plugin_plan(&chain, &info, &listen, seed);
-                                let asker = decided_by.map(|index| Asker { chain, index, info });
+                                let asker = decided_by.map(|index| Asker::Plugin { chain, index, info });
                                 // The shard is gone only at shutdown, when nobody waits for the call.
                                 let _ = inbox.blocking_send(ShardInput::Decision { call, plan, asker });
                             });
@@ -369,12 +376,18 @@ impl Shard {
                 let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
                 self.b2bua.handle_decision(now, &mut core, call, plan);
             }
-            CallEffect::Exhausted { call, asker, attempts } => {
+            CallEffect::Exhausted { call, asker: Asker::Dialplan(mut dialplan), attempts, rang_out } => {
+                dialplan.dial_ended(&attempts, rang_out);
+                self.run_dialplan(now, call, dialplan);
+            }
+            CallEffect::Exhausted { call, asker: Asker::Plugin { chain, index, info }, attempts, .. } => {
+                let asker = Asker::Plugin { chain, index, info };
                 let calls = self.links.calls.clone();
                 let listen = self.links.listen.clone();
                 let inbox = self.links.inbox.clone();
                 tokio::task::spawn_blocking(move || {
-                    let plan = calls.plugin_on_failure(&asker.chain, asker.index, &asker.info, &attempts, &listen);
+                    let Asker::Plugin { chain, index, info } = &asker else { return };
+                    let plan = calls.plugin_on_failure(chain, *index, info, &attempts, &listen);
                     // A plugin may keep choosing targets, but not without end.
                     let asker = (attempts.len() < MAX_PLUGIN_ATTEMPTS).then_some(asker);
                     let _ = inbox.blocking_send(ShardInput::Decision { call, plan, asker });
@@ -389,6 +402,50 @@ impl Shard {
                     debug!(status, reason = %reason, "call ended");
                 }
                 tracing::trace!(?event, "call event");
+            }
+        }
+    }
+
+    /// Runs a call's dialplan until it needs the outside world, and sets that going: a plan for
+    /// the B2BUA, a provisional response, a plugin asked off the shard, or a wait.
+    fn run_dialplan(&mut self, now: Instant, call: CallKey, mut dialplan: Box<DialplanCall>) {
+        loop {
+            let registrar = &self.registrar;
+            let ground = Ground {
+                calls: &self.links.calls,
+                location: &self.links.location,
+                listen: &self.links.listen,
+                aor: |user: &str| registrar.aor_of(user),
+                seed: self.minter.seed(),
+            };
+            let next = dialplan.advance(&ground);
+            let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
+            match next {
+                Next::Provisional(line) => self.b2bua.send_provisional(now, &mut core, call, line),
+                Next::Plan { plan, dialing } => {
+                    let asker = dialing.then(|| Asker::Dialplan(dialplan));
+                    return self.b2bua.handle_decision_from(now, &mut core, call, plan, asker);
+                }
+                Next::Wait(duration) => {
+                    let inbox = self.links.inbox.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(duration).await;
+                        // A call that ended meanwhile is ignored by the B2BUA.
+                        let _ = inbox.send(ShardInput::Dialplan { call, dialplan }).await;
+                    });
+                    return;
+                }
+                Next::Wasm { plugin, args } => {
+                    // Plugins take up to their deadlines: off the shard, back through the queue.
+                    let calls = self.links.calls.clone();
+                    let inbox = self.links.inbox.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let decision = dialplan.ask_plugin(&calls, &plugin, &args);
+                        dialplan.resume_wasm(decision);
+                        let _ = inbox.blocking_send(ShardInput::Dialplan { call, dialplan });
+                    });
+                    return;
+                }
             }
         }
     }

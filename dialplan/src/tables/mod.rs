@@ -197,6 +197,19 @@ impl Tables {
     /// asked about each candidate gateway; `seed` orders members of equal priority, and the
     /// same seed always gives the same order.
     pub fn route(&self, request: &RouteRequest, status: &dyn GatewayStatus, seed: u64) -> Decision {
+        self.route_in(request, None, status, seed)
+    }
+
+    /// [`route`](Self::route) in the route table `table` instead of the one the request's
+    /// tariff plan (or the default) names; a table that does not exist routes nothing
+    /// (`403 Invalid Phone Number`, as a number no prefix covers).
+    pub fn route_in(
+        &self,
+        request: &RouteRequest,
+        table: Option<&str>,
+        status: &dyn GatewayStatus,
+        seed: u64,
+    ) -> Decision {
         if self.tables.is_empty() {
             return Decision::Continue;
         }
@@ -208,7 +221,9 @@ impl Tables {
             return Decision::Reject(INVALID_PHONE_NUMBER_480);
         }
         let tariff = request.tariff_plan.as_deref().and_then(|name| self.tariffs.get(name));
-        let table = tariff.and_then(|t| t.route_table.as_deref()).unwrap_or(&self.default_table);
+        let table = table
+            .or(tariff.and_then(|t| t.route_table.as_deref()))
+            .unwrap_or(&self.default_table);
         let Some(route) = self.lookup(table, &number) else {
             return Decision::Reject(INVALID_PHONE_NUMBER_403);
         };
@@ -284,7 +299,12 @@ impl Tables {
         (0..=number.len()).rev().find_map(|len| routes.get(&number[..len]))
     }
 
-    /// The gateway with this name.
+    /// Whether a route table called `name` exists.
+    pub fn has_table(&self, name: &str) -> bool {
+        self.tables.contains_key(name)
+    }
+
+    /// The gateway called `name`.
     pub fn gateway(&self, name: &str) -> Option<&Gateway> {
         self.gateway_index.get(name).map(|&i| &self.gateways[i])
     }

@@ -325,6 +325,19 @@ impl PluginChain {
         Ok(ChainDecision { decision: Decision::Continue, decided_by: None })
     }
 
+    /// Asks only the plugin called `name` (the dialplan's `Wasm(name)`), with no fallthrough
+    /// to the rest of the chain; `None` when the chain has no such plugin. A failure is the
+    /// plugin's fallback, as in [`decide`](Self::decide) (`continue` included).
+    pub fn decide_by(&self, name: &str, request: &RouteRequest) -> Option<Result<Decision, PluginError>> {
+        let plugin = self.plugins.iter().find(|p| &*p.meta.name == name)?;
+        let mut call = convert::call_to_wit(request);
+        call.settings.clone_from(&plugin.settings);
+        let decision = plugin
+            .run(request, |store, router| router.call_route(store, &call))
+            .and_then(|d| plugin.check(d, request));
+        Some(plugin.skip_if_failing_open(decision))
+    }
+
     /// The targets of the plugin at `decided_by` were all tried and failed over: asks its
     /// `on-failure` for more targets or the final status. `Continue` means the server answers
     /// its own ([`crate::tables::exhausted`]).

@@ -84,21 +84,40 @@ pub enum Plan {
     Settle,
 }
 
-/// The plugin that decided a call's targets, asked again (`on-failure`) when they are all
-/// tried and failed over, so that it picks more targets or the final status.
+/// The router that decided a call's targets and is asked again when they end unanswered
+/// ([`Effect::Exhausted`](super::Effect::Exhausted)).
 #[derive(Clone)]
-pub struct Asker {
-    /// The chain as it was when the call was routed (a reload does not change a call's plugins).
-    pub chain: std::sync::Arc<ringway_dialplan::wasm::PluginChain>,
-    /// Which plugin of it decided.
-    pub index: ringway_dialplan::wasm::PluginIndex,
-    /// What it was asked.
-    pub info: super::RouteInfo,
+pub enum Asker {
+    /// A WASM plugin: asked (`on-failure`) when every target it chose failed over, so that it
+    /// picks more targets or the final status. A target's non-fail-over answer (486…) goes to
+    /// the caller without asking.
+    Plugin {
+        /// The chain as it was when the call was routed (a reload does not change a call's
+        /// plugins).
+        chain: std::sync::Arc<ringway_dialplan::wasm::PluginChain>,
+        /// Which plugin of it decided.
+        index: ringway_dialplan::wasm::PluginIndex,
+        /// What it was asked.
+        info: super::RouteInfo,
+    },
+    /// An Asterisk dialplan: told how every `Dial` that is not answered ends (busy included),
+    /// since `${DIALSTATUS}` decides what it does next.
+    Dialplan(Box<crate::pbx::DialplanCall>),
+}
+
+impl Asker {
+    /// Whether it hears of every unanswered end, not only of fail-over exhaustion.
+    pub fn hears_every_failure(&self) -> bool {
+        matches!(self, Asker::Dialplan(_))
+    }
 }
 
 impl std::fmt::Debug for Asker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Asker").field("plugin", &self.chain.name(self.index)).finish()
+        match self {
+            Asker::Plugin { chain, index, .. } => f.debug_struct("Plugin").field("plugin", &chain.name(*index)).finish(),
+            Asker::Dialplan(call) => f.debug_tuple("Dialplan").field(&call.machine.location()).finish(),
+        }
     }
 }
 
@@ -222,6 +241,8 @@ pub(super) struct Call {
     pub final_status: Option<(u16, String)>,
     /// The plugin to ask when the targets are exhausted.
     pub asker: Option<Asker>,
+    /// The first attempt of the plan in progress (earlier ones belong to earlier plans).
+    pub plan_start: usize,
     /// Timers armed for this call (removed with it).
     pub timers: Vec<(Instant, u64)>,
     /// In-dialog requests relayed to the other side, by the origin's server transaction.

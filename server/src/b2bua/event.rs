@@ -24,6 +24,9 @@ pub struct RouteInfo {
     pub callee_name: Option<String>,
     /// Where the INVITE came from.
     pub source: crate::sip::Flow,
+    /// The Asterisk dialplan context the caller's calls start in (account, trusted peer or
+    /// `[asterisk]` default); `None` when no dialplan is configured.
+    pub context: Option<String>,
     /// The INVITE's end-to-end headers (name, value), for routers that read them.
     pub headers: Vec<(String, String)>,
 }
@@ -38,8 +41,9 @@ pub enum Effect {
         /// What to decide on.
         info: RouteInfo,
     },
-    /// Every target a plugin chose failed over: ask it (`on-failure`) and answer with
-    /// [`B2bua::handle_decision`](super::B2bua::handle_decision) (`Plan::Settle` for the call's own verdict).
+    /// The targets a router chose ended unanswered (see [`Asker`](super::Asker) for when): ask
+    /// it and answer with [`B2bua::handle_decision_from`](super::B2bua::handle_decision_from)
+    /// (`Plan::Settle` for the call's own verdict).
     Exhausted {
         /// The call.
         call: CallKey,
@@ -47,6 +51,9 @@ pub enum Effect {
         asker: super::call::Asker,
         /// Every attempt so far.
         attempts: Vec<ringway_dialplan::Attempt>,
+        /// Every attempt of the plan just ended rang until its ring timeout (Asterisk's
+        /// `NOANSWER`).
+        rang_out: bool,
     },
     /// An attempt to this gateway started: count it against the gateway's limit.
     Occupy {

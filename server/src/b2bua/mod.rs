@@ -161,7 +161,8 @@ impl B2bua {
 
     /// A new INVITE (no To tag) from an admitted caller. Its offer is checked (no audio →
     /// `415 No Media`, unreadable SDP → `400`), then routing is asked with [`Effect::Route`].
-    pub fn handle_invite(&mut self, now: Instant, core: &mut Core<'_>, tx: ServerTransactionId, invite: Request, source: Flow, account: Option<String>) {
+    /// `context` is where an Asterisk dialplan starts the call (passed on to routing).
+    pub fn handle_invite(&mut self, now: Instant, core: &mut Core<'_>, tx: ServerTransactionId, invite: Request, source: Flow, account: Option<String>, context: Option<String>) {
         let key = CallKey(self.next_key);
         self.next_key += 1;
         let a_tag = core.minter.tag();
@@ -189,6 +190,7 @@ impl B2bua {
             timers: Vec::new(),
             offer_sdp: None,
             asker: None,
+            plan_start: 0,
             a_invite: invite,
         };
         let request_uri = String::from_utf8_lossy(&call.a_invite.uri).into_owned();
@@ -209,6 +211,7 @@ impl B2bua {
                     callee_name: a.to_addr().ok().and_then(|t| t.display_text().map(str::to_owned)),
                     source,
                     headers: build::end_to_end_headers(a),
+                    context,
                 };
                 self.calls.insert(key, call);
                 self.effects.push_back(Effect::Route { call: key, info });
@@ -234,6 +237,7 @@ impl B2bua {
             return;
         }
         call.asker = asker;
+        call.plan_start = call.legs.len();
         match plan {
             Plan::Settle => {
                 // Nobody is asked again: the call ends with its own verdict.
@@ -250,6 +254,7 @@ impl B2bua {
                     return self.fail(now, core, key, line, None);
                 }
                 call.phase = Phase::Proceeding;
+                call.parallel = false;
                 call.queue = targets.into();
                 self.next_attempt(now, core, key);
             }
@@ -524,13 +529,17 @@ impl B2bua {
         if pending || (!call.parallel && decisive.is_none() && !call.queue.is_empty()) {
             return;
         }
-        if !call.parallel && decisive.is_none() && call.asker.is_some() && !call.cancelled {
-            // Every target the plugin chose failed over: its on-failure picks what comes next.
+        let asks = call.asker.as_ref().is_some_and(|a| a.hears_every_failure() || (!call.parallel && decisive.is_none()));
+        if asks && !call.cancelled {
+            // Every target the plugin chose failed over (its on-failure picks what comes next),
+            // or a dialplan's Dial ended unanswered (its DIALSTATUS decides).
             let Some(call) = self.calls.get_mut(&key) else { return };
             let Some(asker) = call.asker.take() else { return };
             call.phase = Phase::Routing;
             let attempts = call.legs.iter().map(media::attempt_of).collect();
-            self.effects.push_back(Effect::Exhausted { call: key, asker, attempts });
+            let these = &call.legs[call.plan_start.min(call.legs.len())..];
+            let rang_out = !these.is_empty() && these.iter().all(|l| l.outcome == Some(AttemptOutcome::NoAnswer));
+            self.effects.push_back(Effect::Exhausted { call: key, asker, attempts, rang_out });
             return;
         }
         let (line, reason_header) = media::verdict(&call.legs, call.parallel, decisive);
@@ -612,6 +621,19 @@ impl B2bua {
     }
 
     /// Relays a provisional answer of an attempt to the caller (with its SDP: early media).
+    /// Tells a caller who is still waiting `180 Ringing` or `183 Session Progress` (no body) on
+    /// Ringway's own account: a dialplan's `Ringing()` or `Progress()`.
+    pub fn send_provisional(&mut self, now: Instant, core: &mut Core<'_>, key: CallKey, line: StatusLine) {
+        let Some(call) = self.calls.get(&key) else { return };
+        if call.final_status.is_some() || call.cancelled || call.winner.is_some() {
+            return;
+        }
+        let mut out = Response::to_request(&call.a_invite.headers, line.code, Some(line.reason));
+        crate::sip::ident::ensure_to_tag(&mut out, &call.a_tag);
+        out.headers.push(HeaderName::Contact, build::contact(call.a_flow));
+        let _ = core.transactions.respond(now, call.a_tx, out);
+    }
+
     fn relay_provisional(&mut self, now: Instant, core: &mut Core<'_>, key: CallKey, response: &Response) {
         let Some(call) = self.calls.get(&key) else { return };
         if call.final_status.is_some() || call.cancelled {

@@ -60,6 +60,14 @@ pub enum ShardInput {
         /// The plugin to ask again if every target fails over.
         asker: Option<crate::b2bua::Asker>,
     },
+    /// A call run by the Asterisk dialplan goes on: after a `Wait()`, or with a plugin's
+    /// answer to `Wasm()` already in it.
+    Dialplan {
+        /// The call, in the shard that asked.
+        call: crate::b2bua::CallKey,
+        /// Its dialplan run.
+        dialplan: Box<crate::pbx::DialplanCall>,
+    },
     /// The location store finished a commit the shard's registrar asked for.
     CommitDone {
         /// The registrar's token for the commit.
