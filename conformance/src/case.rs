@@ -36,6 +36,8 @@ pub struct Case {
     pub uas2: Option<PathBuf>,
     /// The config fragment appended to the generated config, if any.
     pub fragment: Option<String>,
+    /// An Asterisk dialplan (`<name>.conf`), written as `extensions.conf` beside the config.
+    pub extensions: Option<String>,
     /// Settings read from the UAC scenario's directive comment.
     pub directives: Directives,
 }
@@ -97,7 +99,13 @@ fn load(dir: &Path, name: &str) -> Result<Case> {
     } else {
         None
     };
-    Ok(Case { name: name.to_owned(), uac, uas, uas2, fragment, directives })
+    let extensions_path = dir.join(format!("{name}.conf"));
+    let extensions = if extensions_path.is_file() {
+        Some(fs::read_to_string(&extensions_path).with_context(|| format!("reading {}", extensions_path.display()))?)
+    } else {
+        None
+    };
+    Ok(Case { name: name.to_owned(), uac, uas, uas2, fragment, extensions, directives })
 }
 
 /// Reads the `ringway-conformance:` directive comment of a scenario; defaults when absent.

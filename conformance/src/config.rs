@@ -79,7 +79,8 @@ pub fn substitute(fragment: &str, vars: Placeholders<'_>) -> Result<String> {
         let after = &rest[open + 1..];
         let ident_len =
             after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
-        let is_placeholder = ident_len > 0 && after[ident_len..].starts_with('}');
+        // `${NAME}` is a dialplan variable, not a placeholder.
+        let is_placeholder = ident_len > 0 && after[ident_len..].starts_with('}') && !out.ends_with('$');
         if !is_placeholder {
             out.push('{');
             rest = after;
@@ -103,6 +104,9 @@ fn value_of(name: &str, vars: Placeholders<'_>) -> Result<String> {
     if name == "plugin_dir" {
         return Ok(vars.plugin_dir.display().to_string());
     }
+    if let Some(hours) = hours_window(name) {
+        return Ok(hours);
+    }
     let (peer, port, file) = match name.split_once('_') {
         Some(("uas", rest)) => (rest, vars.uas_port, "_uas.xml"),
         Some(("uas2", rest)) => (rest, vars.uas2_port, "_uas2.xml"),
@@ -111,7 +115,7 @@ fn value_of(name: &str, vars: Placeholders<'_>) -> Result<String> {
     if !matches!(peer, "port" | "addr" | "uri") {
         bail!(
             "unknown placeholder {{{name}}} (known: uas_port, uas_addr, uas_uri, uas2_port, \
-             uas2_addr, uas2_uri, transport, plugin_dir)"
+             uas2_addr, uas2_uri, transport, plugin_dir, hours_now, hours_later)"
         );
     }
     let Some(port) = port else {
@@ -122,6 +126,22 @@ fn value_of(name: &str, vars: Placeholders<'_>) -> Result<String> {
         "addr" => format!("127.0.0.1:{port}"),
         _ => format!("sip:127.0.0.1:{port};transport={}", vars.transport),
     })
+}
+
+/// `{hours_now}`: an Asterisk time range (UTC) from an hour ago to an hour from now, so a
+/// dialplan's `GotoIfTime` is inside it for the whole run; `{hours_later}`: one from three to
+/// five hours from now, outside it. Ranges wrap past midnight as Asterisk's do.
+fn hours_window(name: &str) -> Option<String> {
+    let (from, to) = match name {
+        "hours_now" => (23, 1),
+        "hours_later" => (3, 5),
+        _ => return None,
+    };
+    #[allow(clippy::disallowed_methods, reason = "the placeholder is the time of the run")]
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let (hour, minute) = ((now.as_secs() / 3600) % 24, (now.as_secs() / 60) % 60);
+    let at = |shift: u64| format!("{:02}:{minute:02}", (hour + shift) % 24);
+    Some(format!("{}-{}", at(from), at(to)))
 }
 
 /// `{plugin_dir}` followed by `/NAME.wasm` (up to a quote or white space): that file must exist,

@@ -213,6 +213,11 @@ fn prepare_config(case: &Case, dir: &Path, vars: Placeholders<'_>) -> Result<Pat
         .with_context(|| format!("rendering the config of case {}", case.name))?;
     let path = dir.join("ringway.toml");
     fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    if let Some(extensions) = &case.extensions {
+        let text = config::substitute(extensions, vars).with_context(|| format!("rendering the dialplan of case {}", case.name))?;
+        let path = dir.join("extensions.conf");
+        fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
     Ok(path)
 }
 

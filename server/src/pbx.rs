@@ -111,14 +111,14 @@ impl DialplanCall {
                 Action::Wait(duration) => return Next::Wait(duration),
                 Action::Dial { targets, timeout, options: _ } => {
                     match ground.calls.dial_plan(&targets, timeout, &self.info, ground.location, ground.listen, &ground.aor) {
-                        Ok(plan) => return Next::Plan { plan, dialing: true },
+                        Ok(plan) => return Next::Plan { plan: self.presenting(plan), dialing: true },
                         Err(result) => self.resume_dial(result),
                     }
                 }
                 Action::Targets { targets } => {
                     match ground.calls.plan_of(Decision::Targets(targets), ground.listen, self.info.account.as_deref()) {
                         Plan::Reject(line) => self.resume_dial(DialResult::from_line(line)),
-                        plan => return Next::Plan { plan, dialing: true },
+                        plan => return Next::Plan { plan: self.presenting(plan), dialing: true },
                     }
                 }
                 Action::Wasm { plugin, args } => return Next::Wasm { plugin, args },
@@ -186,6 +186,20 @@ impl DialplanCall {
                 error.decision()
             }
         }
+    }
+
+    /// The plan with the caller ID the dialplan set (`Set(CALLERID(num)=…)`) on every target.
+    fn presenting(&self, mut plan: Plan) -> Plan {
+        let (number, _) = self.machine.caller_id();
+        if number.is_empty() || Some(number) == self.info.caller.as_deref() {
+            return plan;
+        }
+        if let Plan::Sequential(targets) | Plan::Parallel(targets) = &mut plan {
+            for target in targets {
+                target.headers.caller_id = Some(number.to_owned());
+            }
+        }
+        plan
     }
 
     fn resume_dial(&mut self, result: DialResult) {
