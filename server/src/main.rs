@@ -106,7 +106,18 @@ fn main() -> ExitCode {
             }
         }
         Command::CheckConfig { file } => match Settings::load(Some(&file)) {
-            Ok(_) => {
+            Ok(settings) => {
+                // The Asterisk dialplan it names is part of the configuration.
+                if let Some(extensions) = &settings.asterisk.extensions {
+                    let files = ringway_dialplan::asterisk::FsResolver;
+                    match ringway_dialplan::asterisk::Dialplan::load(extensions, &files) {
+                        Ok(plan) => plan.warnings().iter().for_each(|w| eprintln!("warning: {w}")),
+                        Err(errors) => {
+                            eprintln!("{errors}");
+                            return ExitCode::from(EXIT_CONFIG);
+                        }
+                    }
+                }
                 println!("{}: ok", file.display());
                 ExitCode::SUCCESS
             }

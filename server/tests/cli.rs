@@ -128,3 +128,23 @@ fn plugin_test_exits_2_when_the_plugin_cannot_load() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read"));
 }
+
+#[test]
+fn check_config_checks_the_asterisk_dialplan_it_names_and_reports_file_line_column() {
+    let dir = std::env::temp_dir().join(format!("ringway-cli-dialplan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("ringway.toml");
+    std::fs::write(&config, "[asterisk]\nextensions = \"extensions.conf\"\n").unwrap();
+    let extensions = dir.join("extensions.conf");
+    std::fs::write(&extensions, "[default]\nexten => 100,1,NoOp()\n same => n,Dail(PJSIP/100)\n").unwrap();
+    let output = ringway().args(["check-config", &config.display().to_string()]).output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("{}:3:", extensions.display())), "{stderr}");
+    assert!(stderr.contains("Dail"), "{stderr}");
+
+    std::fs::write(&extensions, "[default]\nexten => 100,1,Dial(PJSIP/100)\n").unwrap();
+    let output = ringway().args(["check-config", &config.display().to_string()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
