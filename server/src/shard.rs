@@ -14,7 +14,7 @@
 #![allow(clippy::disallowed_methods)] // the shard driver is the shell that owns the clock
 
 use crate::b2bua::{Asker, B2bua, CallEvent, Core, Effect as CallEffect, Handled};
-use crate::b2bua::CallKey;
+use crate::b2bua::{CallKey, Caller};
 use crate::calls::CallPolicy;
 use crate::pbx::{DialplanCall, Ground, Next};
 use crate::location::LocationView;
@@ -339,7 +339,7 @@ impl Shard {
         }
         self.links.metrics.call_started();
         let mut core = Core { transactions: &mut self.transactions, minter: &mut self.minter };
-        self.b2bua.handle_invite(now, &mut core, tx, request, source, account, context);
+        self.b2bua.handle_invite(now, &mut core, tx, request, source, Caller { account, context });
     }
 
     /// Executes what the B2BUA asks: routing decisions, gateway counters, call events.
@@ -365,7 +365,7 @@ impl Shard {
                             let inbox = self.links.inbox.clone();
                             tokio::task::spawn_blocking(move || {
                                 let (plan, decided_by) = calls.plugin_plan(&chain, &info, &listen, seed);
-                                let asker = decided_by.map(|index| Asker::Plugin { chain, index, info });
+                                let asker = decided_by.map(|index| Asker::Plugin { chain, index, info: Box::new(info) });
                                 // The shard is gone only at shutdown, when nobody waits for the call.
                                 let _ = inbox.blocking_send(ShardInput::Decision { call, plan, asker });
                             });

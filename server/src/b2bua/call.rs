@@ -98,7 +98,7 @@ pub enum Asker {
         /// Which plugin of it decided.
         index: ringway_dialplan::wasm::PluginIndex,
         /// What it was asked.
-        info: super::RouteInfo,
+        info: Box<super::RouteInfo>,
     },
     /// An Asterisk dialplan: told how every `Dial` that is not answered ends (busy included),
     /// since `${DIALSTATUS}` decides what it does next.

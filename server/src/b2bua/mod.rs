@@ -33,6 +33,15 @@ mod media;
 #[cfg(test)]
 mod tests;
 
+/// Who places a new call, as authentication found it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// The authenticated account.
+    pub account: Option<String>,
+    /// Where an Asterisk dialplan starts the call (passed on to routing).
+    pub context: Option<String>,
+}
+
 pub use call::{Asker, AttemptOutcome, CallKey, Failover, HeaderPolicy, Plan, Target};
 pub use event::{CallEvent, Effect, HangupBy, RouteInfo};
 
@@ -161,8 +170,8 @@ impl B2bua {
 
     /// A new INVITE (no To tag) from an admitted caller. Its offer is checked (no audio →
     /// `415 No Media`, unreadable SDP → `400`), then routing is asked with [`Effect::Route`].
-    /// `context` is where an Asterisk dialplan starts the call (passed on to routing).
-    pub fn handle_invite(&mut self, now: Instant, core: &mut Core<'_>, tx: ServerTransactionId, invite: Request, source: Flow, account: Option<String>, context: Option<String>) {
+    pub fn handle_invite(&mut self, now: Instant, core: &mut Core<'_>, tx: ServerTransactionId, invite: Request, source: Flow, caller: Caller) {
+        let Caller { account, context } = caller;
         let key = CallKey(self.next_key);
         self.next_key += 1;
         let a_tag = core.minter.tag();

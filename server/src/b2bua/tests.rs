@@ -62,7 +62,7 @@ impl Rig {
                         if request.headers.to_addr().unwrap().tag().is_some() {
                             assert_eq!(b2bua.handle_request(now, &mut core, tx, request, source), Handled::Yes);
                         } else {
-                            b2bua.handle_invite(now, &mut core, tx, request, source, Some("1001".into()), None);
+                            b2bua.handle_invite(now, &mut core, tx, request, source, Caller { account: Some("1001".into()), context: None });
                         }
                     }
                     Event::Ack { request, .. } => {
