@@ -701,6 +701,8 @@ impl B2bua {
         // No more attempts will be offered the caller's SDP: an established call keeps only
         // what its dialogs need (memory per established call is a target).
         call.offer_sdp = None;
+        // Nobody is asked about an answered call (a dialplan ends when its Dial is answered).
+        call.asker = None;
         call.legs[index].outcome = Some(AttemptOutcome::Answered);
         call.phase = Phase::Answered;
         call.answered_at = Some(now);

@@ -27,6 +27,8 @@ struct Rig {
     sent: Vec<(u16, Message)>,
     events: Vec<CallEvent>,
     routes: Vec<CallKey>,
+    /// Routers asked again: the attempts they were shown and whether the plan rang out.
+    exhausted: Vec<(Vec<ringway_dialplan::Attempt>, bool)>,
 }
 
 impl Rig {
@@ -42,6 +44,7 @@ impl Rig {
             sent: Vec::new(),
             events: Vec::new(),
             routes: Vec::new(),
+            exhausted: Vec::new(),
         }
     }
 
@@ -86,7 +89,8 @@ impl Rig {
                 match effect {
                     Effect::Route { call, .. } => self.routes.push(call),
                     Effect::Event(e) => self.events.push(e),
-                    Effect::Occupy { .. } | Effect::Vacate { .. } | Effect::Exhausted { .. } => {}
+                    Effect::Exhausted { attempts, rang_out, .. } => self.exhausted.push((attempts, rang_out)),
+                    Effect::Occupy { .. } | Effect::Vacate { .. } => {}
                 }
             }
             while let Some(t) = self.transactions.poll_transmit() {
@@ -119,10 +123,14 @@ impl Rig {
     }
 
     fn decide(&mut self, plan: Plan) {
+        self.decide_from(plan, None);
+    }
+
+    fn decide_from(&mut self, plan: Plan, asker: Option<Asker>) {
         let call = *self.routes.last().expect("a route was asked");
         let now = self.now;
         let (mut core, b2bua) = self.core();
-        b2bua.handle_decision(now, &mut core, call, plan);
+        b2bua.handle_decision_from(now, &mut core, call, plan, asker);
         self.pump();
     }
 
@@ -621,4 +629,60 @@ fn a_2xx_crossing_the_cancel_is_ended_even_after_the_callers_invite_transaction_
     let sent = rig.take(GW1);
     assert!(sent.iter().any(|m| matches!(m, Message::Request(r) if r.method == Method::Ack)));
     assert!(sent.iter().any(|m| matches!(m, Message::Request(r) if r.method == Method::Bye)));
+}
+
+/// A dialplan run as the asker of a Dial (the machine itself is not driven here).
+fn dialplan_asker() -> Asker {
+    use ringway_dialplan::asterisk::{Channel, Dialplan, Machine};
+    let plan = Dialplan::parse("t.conf", "[c]\nexten => 1,1,Dial(PJSIP/1@gw)\n").unwrap();
+    let info = RouteInfo {
+        request_uri: "sip:1@ringway".into(),
+        caller: None,
+        account: None,
+        offered_codecs: Vec::new(),
+        call_id: "a-leg".into(),
+        caller_name: None,
+        callee_name: None,
+        source: flow(CALLER),
+        headers: Vec::new(),
+        context: Some("c".into()),
+    };
+    Asker::Dialplan(Box::new(crate::pbx::DialplanCall::new(Machine::new(&plan, "c", "1", Channel::default()), info, None)))
+}
+
+#[test]
+fn a_dialplan_hears_of_a_busy_dial_instead_of_the_caller_and_its_next_dial_is_answered() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    rig.decide_from(Plan::Parallel(vec![target(GW1)]), Some(dialplan_asker()));
+    let b1 = rig.take_request(GW1, Method::Invite);
+    rig.deliver(GW1, &answer(&b1, "486 Busy Here", "g1", GW1, ""));
+    assert!(rig.statuses(CALLER).iter().all(|s| s.starts_with('1')), "the caller waits for the dialplan");
+    let (attempts, rang_out) = rig.exhausted.pop().expect("the dialplan is told");
+    assert_eq!(attempts.iter().map(|a| a.outcome).collect::<Vec<_>>(), [ringway_dialplan::Outcome::Status(486)]);
+    assert!(!rang_out);
+
+    rig.decide_from(Plan::Sequential(vec![target(GW2)]), Some(dialplan_asker()));
+    let b2 = rig.take_request(GW2, Method::Invite);
+    rig.deliver(GW2, &answer(&b2, "200 OK", "g2", GW2, SDP));
+    assert!(rig.statuses(CALLER).contains(&"200 OK".to_owned()));
+    assert!(rig.exhausted.is_empty());
+}
+
+#[test]
+fn a_dial_that_rings_out_tells_the_dialplan_so() {
+    let mut rig = Rig::new();
+    rig.deliver(CALLER, &invite(1));
+    let mut ringing = target(GW1);
+    ringing.ring_timeout = Some(Duration::from_secs(1));
+    ringing.failover = Failover::never();
+    rig.decide_from(Plan::Parallel(vec![ringing]), Some(dialplan_asker()));
+    let b1 = rig.take_request(GW1, Method::Invite);
+    rig.deliver(GW1, &answer(&b1, "180 Ringing", "g1", GW1, ""));
+    rig.advance(Duration::from_secs(1));
+    let cancel = rig.take_request(GW1, Method::Cancel);
+    rig.deliver(GW1, &answer(&cancel, "200 OK", "g1", GW1, ""));
+    rig.deliver(GW1, &answer(&b1, "487 Request Terminated", "g1", GW1, ""));
+    let (_, rang_out) = rig.exhausted.pop().expect("the dialplan is told");
+    assert!(rang_out, "NOANSWER");
 }
