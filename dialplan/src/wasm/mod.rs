@@ -76,7 +76,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+use wasmtime::{
+    Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap,
+};
 
 /// Generated from the contract; the host implements `ringway:plugin/host` in `state`.
 mod bindings {
@@ -86,6 +88,11 @@ mod bindings {
 
 /// How often the engine's epoch advances: the granularity of deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// Most bytes of a pooled memory or table slot that stay resident between instances, reset by
+/// hand rather than released to the kernel (a small plugin's working set: its stack top, its
+/// data and heap). Bounds the pool's idle RSS per warm slot.
+const KEEP_RESIDENT: usize = 1 << 20;
 
 /// Engine-wide limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,7 +171,19 @@ impl PluginHost {
             .total_core_instances(n.saturating_mul(8))
             .total_memories(n.saturating_mul(2))
             .total_tables(n.saturating_mul(8))
-            .max_memory_size(settings.max_memory);
+            .max_memory_size(settings.max_memory)
+            .table_keep_resident(KEEP_RESIDENT);
+        // Returning a slot to the pool must reset what the last instance wrote. By default that
+        // is an madvise of the whole memory, after which the next instance page-faults its stack
+        // and heap back in, and every madvise flushes the TLBs of the other threads: most of a
+        // decision's cost. With the PAGEMAP_SCAN ioctl (Linux 6.7+) the pool finds the pages
+        // the guest wrote and restores only those with memcpy, and the slot stays resident.
+        // Without it, keeping memory resident would mean a memset of its first bytes whatever
+        // the guest touched (a Rust guest's 1 MiB stack comes first), so the default stays.
+        // Tables are a few hundred bytes: zeroing them by hand always beats a system call.
+        if PoolingAllocationConfig::is_pagemap_scan_available() {
+            pool.pagemap_scan(Enabled::Yes).linear_memory_keep_resident(KEEP_RESIDENT);
+        }
         let mut config = Config::new();
         config
             .wasm_component_model(true)
