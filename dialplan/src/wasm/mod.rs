@@ -183,9 +183,11 @@ impl PluginHost {
         // Without it, keeping memory resident would mean a memset of its first bytes whatever
         // the guest touched (a Rust guest's 1 MiB stack comes first), so the default stays.
         // Tables are a few hundred bytes: zeroing them by hand always beats a system call.
-        if PoolingAllocationConfig::is_pagemap_scan_available() {
+        let pagemap_scan = PoolingAllocationConfig::is_pagemap_scan_available();
+        if pagemap_scan {
             pool.pagemap_scan(Enabled::Yes).linear_memory_keep_resident(KEEP_RESIDENT);
         }
+        tracing::debug!(pagemap_scan, "plugin instance pool");
         let mut config = Config::new();
         config
             .wasm_component_model(true)
