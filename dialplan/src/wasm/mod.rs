@@ -66,8 +66,8 @@ pub use harness::{CallFile, HarnessError, TestReport, describe, test_call};
 use crate::request::Attempt;
 use crate::{Decision, RouteRequest};
 use arc_swap::ArcSwap;
-use bindings::Router;
-use bindings::RouterPre;
+use bindings::ringway::plugin::types as wit;
+use bindings::{Router, RouterPre};
 use ringway_sdk::StatusLine;
 use state::{CallState, MemoryCapReached, PluginMeta};
 use std::collections::HashSet;
@@ -75,8 +75,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
-use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+use wasmtime::component::{
+    Component, ComponentExportIndex, ComponentNamedList, HasSelf, InstancePre, Lift, Linker, Lower,
+};
+use wasmtime::{
+    Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap,
+};
 
 /// Generated from the contract; the host implements `ringway:plugin/host` in `state`.
 mod bindings {
@@ -86,6 +90,11 @@ mod bindings {
 
 /// How often the engine's epoch advances: the granularity of deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// Most bytes of a pooled memory or table slot that stay resident between instances, reset by
+/// hand rather than released to the kernel (a small plugin's working set: its stack top, its
+/// data and heap). Bounds the pool's idle RSS per warm slot.
+const KEEP_RESIDENT: usize = 1 << 20;
 
 /// Engine-wide limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,7 +173,21 @@ impl PluginHost {
             .total_core_instances(n.saturating_mul(8))
             .total_memories(n.saturating_mul(2))
             .total_tables(n.saturating_mul(8))
-            .max_memory_size(settings.max_memory);
+            .max_memory_size(settings.max_memory)
+            .table_keep_resident(KEEP_RESIDENT);
+        // Returning a slot to the pool must reset what the last instance wrote. By default that
+        // is an madvise of the whole memory, after which the next instance page-faults its stack
+        // and heap back in, and every madvise flushes the TLBs of the other threads: most of a
+        // decision's cost. With the PAGEMAP_SCAN ioctl (Linux 6.7+) the pool finds the pages
+        // the guest wrote and restores only those with memcpy, and the slot stays resident.
+        // Without it, keeping memory resident would mean a memset of its first bytes whatever
+        // the guest touched (a Rust guest's 1 MiB stack comes first), so the default stays.
+        // Tables are a few hundred bytes: zeroing them by hand always beats a system call.
+        let pagemap_scan = PoolingAllocationConfig::is_pagemap_scan_available();
+        if pagemap_scan {
+            pool.pagemap_scan(Enabled::Yes).linear_memory_keep_resident(KEEP_RESIDENT);
+        }
+        tracing::debug!(pagemap_scan, "plugin instance pool");
         let mut config = Config::new();
         config
             .wasm_component_model(true)
@@ -198,11 +221,16 @@ impl PluginHost {
             })?;
             let component = Component::from_binary(&self.engine, &bytes)
                 .map_err(|e| fail(LoadErrorKind::Compile(format!("{e:#}"))))?;
+            // `RouterPre::new` checks that the component exports the `router` world's functions
+            // with its types; the chain then instantiates without the generated wrapper, to look
+            // up only the export a decision calls (see `RouterExports`).
             let pre = self
                 .linker
                 .instantiate_pre(&component)
                 .and_then(RouterPre::new)
                 .map_err(|e| fail(LoadErrorKind::Link(format!("{e:#}"))))?;
+            let exports = RouterExports::find(&component)
+                .ok_or_else(|| fail(LoadErrorKind::Link("a `router` export is missing".into())))?;
             let ticks = settings.deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos()).max(1);
             plugins.push(LoadedPlugin {
                 meta: Arc::new(PluginMeta {
@@ -210,7 +238,8 @@ impl PluginHost {
                     env: env.clone(),
                     memory: settings.memory,
                 }),
-                pre,
+                pre: pre.instance_pre().clone(),
+                exports,
                 engine: self.engine.clone(),
                 deadline: settings.deadline,
                 deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX),
@@ -281,12 +310,36 @@ impl std::fmt::Debug for PluginChain {
 
 struct LoadedPlugin {
     meta: Arc<PluginMeta>,
-    pre: RouterPre<CallState>,
+    pre: InstancePre<CallState>,
+    exports: RouterExports,
     engine: Engine,
     deadline: Duration,
     deadline_ticks: u64,
     fallback: Fallback,
-    settings: Vec<bindings::ringway::plugin::types::Pair>,
+    settings: Vec<wit::Pair>,
+}
+
+/// Where the `router` world's exports are in a loaded component. The generated
+/// `RouterPre::instantiate` typechecks all four exports against their WIT signatures on every
+/// instantiation (walking the `call` record field by field, four times); a decision calls one,
+/// so it typechecks only that one.
+struct RouterExports {
+    route: ComponentExportIndex,
+    on_failure: ComponentExportIndex,
+    on_answer: ComponentExportIndex,
+    on_hangup: ComponentExportIndex,
+}
+
+impl RouterExports {
+    fn find(component: &Component) -> Option<RouterExports> {
+        let find = |name| component.get_export_index(None, name);
+        Some(RouterExports {
+            route: find("route")?,
+            on_failure: find("on-failure")?,
+            on_answer: find("on-answer")?,
+            on_hangup: find("on-hangup")?,
+        })
+    }
 }
 
 impl PluginChain {
@@ -313,8 +366,8 @@ impl PluginChain {
         for (index, plugin) in self.plugins.iter().enumerate() {
             call.settings.clone_from(&plugin.settings);
             let decision = plugin
-                .run(request, |store, router| router.call_route(store, &call))
-                .and_then(|d| plugin.check(d, request));
+                .run(request, &plugin.exports.route, (&call,))
+                .and_then(|(d,)| plugin.check(d, request));
             match plugin.skip_if_failing_open(decision)? {
                 Decision::Continue => continue,
                 decision => {
@@ -352,8 +405,8 @@ impl PluginChain {
         call.settings.clone_from(&plugin.settings);
         let attempts = convert::attempts_to_wit(attempts);
         let decision = plugin
-            .run(request, |store, router| router.call_on_failure(store, &call, &attempts))
-            .and_then(|d| plugin.check(d, request));
+            .run(request, &plugin.exports.on_failure, (&call, attempts.as_slice()))
+            .and_then(|(d,)| plugin.check(d, request));
         plugin.skip_if_failing_open(decision)
     }
 
@@ -361,25 +414,29 @@ impl PluginChain {
     /// (the call goes on regardless).
     pub fn on_answer(&self, request: &RouteRequest, answer: &AnswerInfo) -> Vec<PluginError> {
         let answer = convert::answer_to_wit(answer);
-        self.notify(request, |call, store, router| router.call_on_answer(store, call, &answer))
+        self.notify(request, |plugin, call| {
+            plugin.run(request, &plugin.exports.on_answer, (call, &answer))
+        })
     }
 
     /// Billing hook: tells every plugin the call ended. Returns the plugins that failed.
     pub fn on_hangup(&self, request: &RouteRequest, hangup: &HangupInfo) -> Vec<PluginError> {
         let hangup = convert::hangup_to_wit(hangup);
-        self.notify(request, |call, store, router| router.call_on_hangup(store, call, &hangup))
+        self.notify(request, |plugin, call| {
+            plugin.run(request, &plugin.exports.on_hangup, (call, &hangup))
+        })
     }
 
     fn notify(
         &self,
         request: &RouteRequest,
-        hook: impl Fn(&bindings::Call, &mut Store<CallState>, &Router) -> wasmtime::Result<()>,
+        hook: impl Fn(&LoadedPlugin, &wit::Call) -> Result<(), PluginError>,
     ) -> Vec<PluginError> {
         let mut call = convert::call_to_wit(request);
         let mut errors = Vec::new();
         for plugin in &self.plugins {
             call.settings.clone_from(&plugin.settings);
-            if let Err(error) = plugin.run(request, |store, router| hook(&call, store, router)) {
+            if let Err(error) = hook(plugin, &call) {
                 tracing::warn!(%error, "plugin billing hook failed");
                 errors.push(error);
             }
@@ -389,21 +446,31 @@ impl PluginChain {
 }
 
 impl LoadedPlugin {
-    /// Runs `f` against a fresh instance under the plugin's deadline and memory cap.
-    fn run<R>(
+    /// Calls `export` with `params` on a fresh instance under the plugin's deadline and memory
+    /// cap.
+    fn run<Params, Return>(
         &self,
         request: &RouteRequest,
-        f: impl FnOnce(&mut Store<CallState>, &Router) -> wasmtime::Result<R>,
-    ) -> Result<R, PluginError> {
+        export: &ComponentExportIndex,
+        params: Params,
+    ) -> Result<Return, PluginError>
+    where
+        Params: ComponentNamedList + Lower,
+        Return: ComponentNamedList + Lift,
+    {
         let mut store = Store::new(&self.engine, CallState::new(Arc::clone(&self.meta), request));
         store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(self.deadline_ticks);
         store.epoch_deadline_trap();
-        let router = match self.pre.instantiate(&mut store) {
-            Ok(router) => router,
+        let func = match self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|instance| instance.get_typed_func::<Params, Return>(&mut store, export))
+        {
+            Ok(func) => func,
             Err(e) => return Err(self.classify(e, &store, true)),
         };
-        f(&mut store, &router).map_err(|e| self.classify(e, &store, false))
+        func.call(&mut store, params).map_err(|e| self.classify(e, &store, false))
     }
 
     /// Why a run failed.
@@ -447,7 +514,7 @@ impl LoadedPlugin {
     /// The plugin's WIT decision as the server's, or a bad-decision error.
     fn check(
         &self,
-        decision: bindings::ringway::plugin::types::Decision,
+        decision: wit::Decision,
         request: &RouteRequest,
     ) -> Result<Decision, PluginError> {
         convert::decision_from_wit(decision, request, &self.meta.env.tables)
