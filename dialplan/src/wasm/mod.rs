@@ -364,11 +364,7 @@ impl PluginChain {
     pub fn decide(&self, request: &RouteRequest) -> Result<ChainDecision, PluginError> {
         let mut call = convert::call_to_wit(request);
         for (index, plugin) in self.plugins.iter().enumerate() {
-            call.settings.clone_from(&plugin.settings);
-            let decision = plugin
-                .run(request, &plugin.exports.route, (&call,))
-                .and_then(|(d,)| plugin.check(d, request));
-            match plugin.skip_if_failing_open(decision)? {
+            match plugin.route(&mut call, request)? {
                 Decision::Continue => continue,
                 decision => {
                     return Ok(ChainDecision { decision, decided_by: Some(PluginIndex(index)) });
@@ -383,12 +379,7 @@ impl PluginChain {
     /// plugin's fallback, as in [`decide`](Self::decide) (`continue` included).
     pub fn decide_by(&self, name: &str, request: &RouteRequest) -> Option<Result<Decision, PluginError>> {
         let plugin = self.plugins.iter().find(|p| &*p.meta.name == name)?;
-        let mut call = convert::call_to_wit(request);
-        call.settings.clone_from(&plugin.settings);
-        let decision = plugin
-            .run(request, |store, router| router.call_route(store, &call))
-            .and_then(|d| plugin.check(d, request));
-        Some(plugin.skip_if_failing_open(decision))
+        Some(plugin.route(&mut convert::call_to_wit(request), request))
     }
 
     /// The targets of the plugin at `decided_by` were all tried and failed over: asks its
@@ -446,6 +437,15 @@ impl PluginChain {
 }
 
 impl LoadedPlugin {
+    /// Asks this plugin's `route` about `call` (its settings put in), a failure to fail open
+    /// becoming `Continue`.
+    fn route(&self, call: &mut wit::Call, request: &RouteRequest) -> Result<Decision, PluginError> {
+        call.settings.clone_from(&self.settings);
+        let decision =
+            self.run(request, &self.exports.route, (&*call,)).and_then(|(d,)| self.check(d, request));
+        self.skip_if_failing_open(decision)
+    }
+
     /// Calls `export` with `params` on a fresh instance under the plugin's deadline and memory
     /// cap.
     fn run<Params, Return>(
