@@ -20,9 +20,22 @@ deps:
 ## (never pass) without them.
 PLUGIN_TARGET := $(CURDIR)/plugins/target
 export RINGWAY_PLUGIN_DIR := $(PLUGIN_TARGET)/wasm32-wasip2/release
+## The C plugin (plugins/blocklist-c) needs clang, wasm-ld (lld) and wasi-libc from Debian, and
+## ringway-c-tool (plugins/c-tool) for its bindings and to make the linked module a component.
+C_TOOL := $(PLUGIN_TARGET)/release/ringway-c-tool
+C_BUILD := $(PLUGIN_TARGET)/c
+C_FLAGS := --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Wextra -Werror -nostartfiles -nodefaultlibs \
+	-Wl,--no-entry -Wl,--strip-all
 plugins:
 	rustup target add wasm32-wasip2
 	cd plugins && $(CARGO) build --release --target wasm32-wasip2 --target-dir $(PLUGIN_TARGET)
+	@{ command -v clang && command -v wasm-ld && test -f /usr/lib/wasm32-wasi/libc.a; } >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq clang lld wasi-libc; }
+	$(CARGO) build --release --manifest-path plugins/c-tool/Cargo.toml --target-dir $(PLUGIN_TARGET)
+	$(C_TOOL) bindings sdk/wit $(C_BUILD)
+	clang $(C_FLAGS) -I$(C_BUILD) -o $(C_BUILD)/blocklist.wasm plugins/blocklist-c/blocklist.c \
+		$(C_BUILD)/router.c $(C_BUILD)/router_component_type.o -lc
+	$(C_TOOL) component $(C_BUILD)/blocklist.wasm $(RINGWAY_PLUGIN_DIR)/blocklist_c.wasm
 
 build:
 	$(CARGO) build --workspace --bins
