@@ -722,6 +722,10 @@ impl B2bua {
         let mut ok = build::relayed_response(&call.a_invite.headers, &response, &call.a_tag, call.a_flow);
         ok.status = response.status;
         let Some(a_dialog) = dialog::Dialog::uas(&call.a_invite, &call.a_tag, call.a_flow) else { return };
+        // The caller's INVITE has served: the dialog and the stored 2xx hold all the call needs
+        // of it from now on (memory per established call is a target).
+        call.a_invite = Request::new(Method::Invite, bytes::Bytes::new());
+        call.offer = bytes::Bytes::new();
         let reliable = call.a_flow.transport.is_reliable();
         if let Err(error) = core.transactions.respond(now, call.a_tx, ok.clone()) {
             debug!(%key, %error, "2xx to the caller not sent");

@@ -203,6 +203,11 @@ impl TransactionLayer {
                         ct.timers.clear(Timer::B);
                         ct.state = ClientState::Accepted;
                         ct.timers.set(Timer::M, at);
+                        // Accepted only passes 2xx retransmissions up (RFC 6026 §8.4): nothing is
+                        // resent, cancelled or ACKed from here, so the INVITE it kept for that
+                        // goes — every established call holds this transaction for Timer M.
+                        ct.request = Request::new(Method::Invite, Bytes::new());
+                        ct.payload = Bytes::new();
                     });
                     self.queue_timer(at, Owner::Client(id), Timer::M);
                     self.events.push_back(Event::Response { tx: ClientTransactionId(id), response });

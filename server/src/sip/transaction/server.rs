@@ -247,7 +247,15 @@ impl TransactionLayer {
         if before != st.state {
             trace_transition(st.key.label(), &st.method, before, st.state);
         }
-        st.last_response = Some((payload.clone(), status));
+        if st.state == ServerState::Accepted {
+            // Accepted absorbs retransmitted INVITEs without answering them (RFC 6026 §8.7) and
+            // the layer sends nothing of its own any more: what it kept for that goes, since
+            // every established call holds this transaction for Timer L.
+            st.last_response = None;
+            st.headers = Headers::default();
+        } else {
+            st.last_response = Some((payload.clone(), status));
+        }
         self.servers.insert(id, st);
         if retransmission {
             self.stats.retransmissions_sent_responses += 1;
