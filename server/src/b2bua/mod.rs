@@ -726,6 +726,14 @@ impl B2bua {
         // of it from now on (memory per established call is a target).
         call.a_invite = Request::new(Method::Invite, bytes::Bytes::new());
         call.offer = bytes::Bytes::new();
+        // So has the answered leg's: its ACK is kept for the 2xx retransmissions, and of the
+        // INVITE only the From, whose tag names the call in the index until it is collected.
+        let leg = &mut call.legs[index];
+        let mut kept = Request::new(Method::Invite, bytes::Bytes::new());
+        if let Some(from) = leg.invite.headers.get(&HeaderName::From) {
+            kept.headers.push(HeaderName::From, from.clone());
+        }
+        leg.invite = kept;
         let reliable = call.a_flow.transport.is_reliable();
         if let Err(error) = core.transactions.respond(now, call.a_tx, ok.clone()) {
             debug!(%key, %error, "2xx to the caller not sent");
