@@ -7,7 +7,7 @@ mod support;
 
 use ringway_dialplan::wasm::{
     DEFAULT_DEADLINE, DEFAULT_MEMORY, Fallback, LoadErrorKind, PluginChain, PluginError,
-    PluginErrorKind, PluginHost, PluginsConfig, SharedChain,
+    PluginErrorKind, PluginHost, PluginsConfig, SharedChain, block_on,
 };
 use ringway_dialplan::{Decision, RouteRequest};
 use ringway_sdk::catalog::UNDEFINED_REASON_500;
@@ -36,7 +36,7 @@ const PROMPTLY: Duration = Duration::from_secs(1);
 /// Runs one decision of `chain`, expecting it to fail; returns the error and how long it took.
 fn failing(chain: &PluginChain) -> (PluginError, Duration) {
     let started = Instant::now();
-    let result = chain.decide(&request());
+    let result = block_on(chain.decide(&request()));
     let elapsed = started.elapsed();
     (result.expect_err("the faulty plugin fails its decision"), elapsed)
 }
@@ -44,7 +44,7 @@ fn failing(chain: &PluginChain) -> (PluginError, Duration) {
 /// `n` decisions of the lcr chain, each answering its two targets.
 fn serve(lcr: &PluginChain, n: usize) {
     for i in 0..n {
-        match lcr.decide(&request()).map(|d| d.decision) {
+        match block_on(lcr.decide(&request())).map(|d| d.decision) {
             Ok(Decision::Targets(targets)) if targets.len() == 2 => {}
             other => panic!("decision {i} after a fault: {other:?}"),
         }
@@ -103,7 +103,7 @@ fn a_plugin_configured_to_fail_open_is_skipped_and_the_next_one_decides() {
     let entries =
         format!("{}on_error = \"continue\"\n{}", entry("faulty-trap", ""), entry("lcr", LCR));
     let chain = chain(&host, &entries, &env());
-    let decided = chain.decide(&request()).expect("lcr decides");
+    let decided = block_on(chain.decide(&request())).expect("lcr decides");
     assert_eq!(decided.decided_by.and_then(|p| chain.name(p)), Some("lcr"));
 }
 
@@ -128,7 +128,11 @@ fn a_shorter_deadline_and_smaller_cap_apply_per_plugin() {
     let (error, elapsed) = failing(&spin);
     assert_eq!(error.kind, PluginErrorKind::Deadline(Duration::from_millis(2)));
     assert!(elapsed < PROMPTLY, "{elapsed:?}");
-    let hog = chain(&host, &format!("{}memory_mib = 4\ndeadline_ms = 1000\n", entry("faulty-hog", "")), &env());
+    let hog = chain(
+        &host,
+        &format!("{}memory_mib = 4\ndeadline_ms = 1000\n", entry("faulty-hog", "")),
+        &env(),
+    );
     assert_eq!(failing(&hog).0.kind, PluginErrorKind::Memory(4 << 20));
 }
 
@@ -166,13 +170,16 @@ fn a_reload_that_fails_to_load_keeps_the_chain_in_service() {
 
     let names: Vec<String> = shared.current().names().map(str::to_owned).collect();
     assert_eq!(names, ["lcr"], "the old chain is still in service");
-    assert!(matches!(shared.current().decide(&request()).unwrap().decision, Decision::Targets(_)));
+    assert!(matches!(
+        block_on(shared.current().decide(&request())).unwrap().decision,
+        Decision::Targets(_)
+    ));
 
     shared.reload(&host, &reload_config(&entry("numbering", "")), &env).expect("a good reload");
     let names: Vec<String> = shared.current().names().map(str::to_owned).collect();
     assert_eq!(names, ["numbering"]);
     assert!(
-        matches!(snapshot.decide(&request()).unwrap().decision, Decision::Targets(_)),
+        matches!(block_on(snapshot.decide(&request())).unwrap().decision, Decision::Targets(_)),
         "a call holding the old snapshot finishes with the old chain"
     );
 }

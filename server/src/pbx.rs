@@ -158,10 +158,10 @@ impl DialplanCall {
         }
     }
 
-    /// Asks the plugin `name` for `Wasm(name, args…)`: blocking, run it off the shard. The
+    /// Asks the plugin `name` for `Wasm(name, args…)`: spawn it off the shard task. The
     /// plugin sees the call's channel variables and `WASM_ARG1`…, `WASM_ARGC`. A plugin the
     /// chain does not have is `500 Undefined Reason` (and an error in the log).
-    pub fn ask_plugin(&self, calls: &CallPolicy, name: &str, args: &[String]) -> Decision {
+    pub async fn ask_plugin(&self, calls: &CallPolicy, name: &str, args: &[String]) -> Decision {
         let Some(chain) = &self.chain else {
             tracing::error!(plugin = name, "dialplan: Wasm() but no [[plugins]] are configured");
             return Decision::Reject(catalog::UNDEFINED_REASON_500);
@@ -175,7 +175,7 @@ impl DialplanCall {
         for (i, arg) in args.iter().enumerate() {
             request.variables.push((format!("WASM_ARG{}", i + 1), arg.clone()));
         }
-        match chain.decide_by(name, &request) {
+        match chain.decide_by(name, &request).await {
             None => {
                 tracing::error!(plugin = name, "dialplan: Wasm() names a plugin that is not loaded");
                 Decision::Reject(catalog::UNDEFINED_REASON_500)

@@ -358,16 +358,19 @@ impl Shard {
                     Some(chain) => match calls.local_plan(&info, &self.links.location, &self.links.listen, aor) {
                         Some(plan) => plan,
                         None => {
-                            // Plugins take up to their deadlines: decide on a blocking thread and
+                            // Plugins take up to their deadlines: decide in a task of its own and
                             // come back through the queue (DESIGN.md: slow work leaves the shard).
+                            // Spawned from this worker, the task runs on it once the shard
+                            // yields (no thread hop), and a slow plugin yields the worker at
+                            // every epoch tick.
                             let calls = calls.clone();
                             let listen = self.links.listen.clone();
                             let inbox = self.links.inbox.clone();
-                            tokio::task::spawn_blocking(move || {
-                                let (plan, decided_by) = calls.plugin_plan(&chain, &info, &listen, seed);
+                            tokio::spawn(async move {
+                                let (plan, decided_by) = calls.plugin_plan(&chain, &info, &listen, seed).await;
                                 let asker = decided_by.map(|index| Asker::Plugin { chain, index, info: Box::new(info) });
                                 // The shard is gone only at shutdown, when nobody waits for the call.
-                                let _ = inbox.blocking_send(ShardInput::Decision { call, plan, asker });
+                                let _ = inbox.send(ShardInput::Decision { call, plan, asker }).await;
                             });
                             return;
                         }
@@ -385,12 +388,12 @@ impl Shard {
                 let calls = self.links.calls.clone();
                 let listen = self.links.listen.clone();
                 let inbox = self.links.inbox.clone();
-                tokio::task::spawn_blocking(move || {
+                tokio::spawn(async move {
                     let Asker::Plugin { chain, index, info } = &asker else { return };
-                    let plan = calls.plugin_on_failure(chain, *index, info, &attempts, &listen);
+                    let plan = calls.plugin_on_failure(chain, *index, info, &attempts, &listen).await;
                     // A plugin may keep choosing targets, but not without end.
                     let asker = (attempts.len() < MAX_PLUGIN_ATTEMPTS).then_some(asker);
-                    let _ = inbox.blocking_send(ShardInput::Decision { call, plan, asker });
+                    let _ = inbox.send(ShardInput::Decision { call, plan, asker }).await;
                 });
             }
             CallEffect::Occupy { gateway } => self.links.calls.occupy(&gateway),
@@ -436,13 +439,14 @@ impl Shard {
                     return;
                 }
                 Next::Wasm { plugin, args } => {
-                    // Plugins take up to their deadlines: off the shard, back through the queue.
+                    // Plugins take up to their deadlines: in a task beside the shard (as for
+                    // routing, above), back through the queue.
                     let calls = self.links.calls.clone();
                     let inbox = self.links.inbox.clone();
-                    tokio::task::spawn_blocking(move || {
-                        let decision = dialplan.ask_plugin(&calls, &plugin, &args);
+                    tokio::spawn(async move {
+                        let decision = dialplan.ask_plugin(&calls, &plugin, &args).await;
                         dialplan.resume_wasm(decision);
-                        let _ = inbox.blocking_send(ShardInput::Dialplan { call, dialplan });
+                        let _ = inbox.send(ShardInput::Dialplan { call, dialplan }).await;
                     });
                     return;
                 }
