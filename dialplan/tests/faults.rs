@@ -11,6 +11,7 @@ use ringway_dialplan::wasm::{
 };
 use ringway_dialplan::{Decision, RouteRequest};
 use ringway_sdk::catalog::UNDEFINED_REASON_500;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::{chain, entry, env, host, rss};
 
@@ -95,6 +96,69 @@ fn a_panic_is_a_trap_with_the_plugins_message_and_the_host_serves_on() {
     assert!(message.contains("unreachable"), "{message}");
     assert!(message.contains("index out of bounds"), "stderr is in the message: {message}");
     assert!(elapsed < PROMPTLY, "failed promptly: {elapsed:?}");
+}
+
+/// Drives `future` on this thread like an executor whose thread is taken away for `stall` each
+/// time the future yields (a loaded machine); returns its output and how many times it yielded.
+fn stalling<F: std::future::Future>(future: F, stall: Duration) -> (F::Output, u32) {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut yields = 0;
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return (output, yields);
+        }
+        yields += 1;
+        // Not waiting for anything: this is the descheduling under test.
+        std::thread::sleep(stall);
+    }
+}
+
+#[test]
+fn a_decision_is_charged_the_ticks_it_ran_not_the_time_its_executor_was_away() {
+    let host = host();
+    let spin = chain(&host, &entry("faulty-spin", ""), &env());
+    let started = Instant::now();
+    let (result, yields) = stalling(spin.decide(&request()), Duration::from_millis(5));
+    let elapsed = started.elapsed();
+    let error = result.expect_err("the endless loop still meets its deadline");
+    assert_eq!(error.kind, PluginErrorKind::Deadline(DEFAULT_DEADLINE));
+    // One yield at each tick it observed running, the tenth tick interrupts it: the 45 ms the
+    // executor was away are not charged (a wall-clock deadline would have struck at the second).
+    assert_eq!(yields, 9, "a yield per tick observed");
+    assert!(elapsed >= Duration::from_millis(45), "{elapsed:?}");
+    assert_eq!(host.live_instances(), 0);
+}
+
+#[test]
+fn a_spinning_plugin_yields_its_only_worker_to_the_decisions_spawned_after_it() {
+    let host = host();
+    let spin = Arc::new(chain(&host, &entry("faulty-spin", ""), &env()));
+    let lcr = Arc::new(chain(&host, &entry("lcr", LCR), &env()));
+    let finished = Arc::new(Mutex::new(Vec::new()));
+    // tokio::spawn, as the server does: the futures are Send and 'static once they own their
+    // chain. Spawned from inside the runtime, so that they queue on its one worker in order.
+    let spawn = |name: &'static str, chain: &Arc<PluginChain>| {
+        let (chain, finished) = (Arc::clone(chain), Arc::clone(&finished));
+        tokio::spawn(async move {
+            let result = chain.decide(&request()).await;
+            finished.lock().unwrap().push(name);
+            result
+        })
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    runtime.block_on(async {
+        let spinning = spawn("spin", &spin);
+        let healthy: Vec<_> = (0..3).map(|_| spawn("lcr", &lcr)).collect();
+        let error = spinning.await.unwrap().expect_err("the endless loop fails");
+        assert_eq!(error.kind, PluginErrorKind::Deadline(DEFAULT_DEADLINE));
+        for decision in healthy {
+            let decided = decision.await.unwrap().expect("lcr decides");
+            assert!(matches!(decided.decision, Decision::Targets(_)));
+        }
+    });
+    assert_eq!(*finished.lock().unwrap(), ["lcr", "lcr", "lcr", "spin"]);
+    assert_eq!(host.live_instances(), 0);
 }
 
 #[test]
