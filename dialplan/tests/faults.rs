@@ -131,6 +131,23 @@ fn a_decision_is_charged_the_ticks_it_ran_not_the_time_its_executor_was_away() {
 }
 
 #[test]
+fn a_decision_dropped_while_it_is_yielded_gives_its_instance_back() {
+    let host = host();
+    let spin = chain(&host, &entry("faulty-spin", ""), &env());
+    let lcr = chain(&host, &entry("lcr", LCR), &env());
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let request = request();
+    for _ in 0..3 {
+        let mut decision = Box::pin(spin.decide(&request));
+        assert!(decision.as_mut().poll(&mut cx).is_pending(), "yielded at its first tick");
+        assert_eq!(host.live_instances(), 1);
+        drop(decision); // a call torn down, or the runtime shutting down, mid-decision
+        assert_eq!(host.live_instances(), 0);
+    }
+    serve(&lcr, 10);
+}
+
+#[test]
 fn a_spinning_plugin_yields_its_only_worker_to_the_decisions_spawned_after_it() {
     let host = host();
     let spin = Arc::new(chain(&host, &entry("faulty-spin", ""), &env()));
