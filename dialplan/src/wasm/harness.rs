@@ -166,7 +166,7 @@ pub struct TestReport {
 const WARM_RUNS: usize = 101;
 
 /// Runs the plugin at `plugin` once on the call described by `call_toml`, then
-/// [`WARM_RUNS`] more times for timing.
+/// `WARM_RUNS` (101) more times for timing.
 pub fn test_call(plugin: &Path, call_toml: &str) -> Result<TestReport, HarnessError> {
     let file: CallFile =
         toml::from_str(call_toml).map_err(|e| HarnessError::CallFile(e.to_string()))?;
