@@ -465,7 +465,8 @@ impl CallPolicy {
         self.tables_plan(&self.route_request(info), listen, seed)
     }
 
-    /// Where a call goes with plugins: `chain` first (spawn it off the shard task), then the
+    /// Where a call goes with plugins: `chain` first (a future that yields at every epoch tick a
+    /// plugin runs into: poll it once on the shard, spawn it if it yields), then the
     /// built-in tables when every plugin says continue. Call [`local_plan`](Self::local_plan)
     /// first: registered users are not the plugins' business.
     /// The plugin that decided, if one did, is returned too: it is asked again (`on-failure`)
@@ -486,8 +487,8 @@ impl CallPolicy {
     }
 
     /// Asks the plugin that chose a call's targets what comes after they all failed over:
-    /// more targets, a status line, or [`Plan::Settle`] (the call's own verdict). Spawn it off
-    /// the shard task, as [`plugin_plan`](Self::plugin_plan).
+    /// more targets, a status line, or [`Plan::Settle`] (the call's own verdict). Run it as
+    /// [`plugin_plan`](Self::plugin_plan).
     pub async fn plugin_on_failure(&self, chain: &PluginChain, index: PluginIndex, info: &RouteInfo, attempts: &[ringway_dialplan::Attempt], listen: &[ListenSpec]) -> Plan {
         let request = self.route_request(info);
         let decision = match chain.on_failure(index, &request, attempts).await {

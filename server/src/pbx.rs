@@ -4,7 +4,7 @@
 //! A call whose context has its extension gets a [`DialplanCall`] when it is routed. The shard
 //! [`advance`](DialplanCall::advance)s it until the machine needs the outside world: a plan for
 //! the B2BUA (`Dial`, a router's targets, or the final answer), a provisional response, a
-//! plugin's decision (asked off the shard), or a wait. While a `Dial` rings, the call travels
+//! plugin's decision (asked from the shard, beside it if it runs long), or a wait. While a `Dial` rings, the call travels
 //! with the B2BUA as its [`Asker`](crate::b2bua::Asker); when the dial ends unanswered the
 //! B2BUA hands it back ([`Effect::Exhausted`](crate::b2bua::Effect)) and
 //! [`dial_ended`](DialplanCall::dial_ended) sets `DIALSTATUS` and `HANGUPCAUSE` from the
@@ -58,7 +58,7 @@ pub enum Next {
         /// Whether the dialplan waits for the outcome.
         dialing: bool,
     },
-    /// Ask the plugin `plugin` (off the shard), [`resume_wasm`](DialplanCall::resume_wasm),
+    /// Ask the plugin `plugin` (from the shard, beside it if it runs long), [`resume_wasm`](DialplanCall::resume_wasm),
     /// then advance again.
     Wasm {
         /// The plugin's name.
@@ -158,7 +158,8 @@ impl DialplanCall {
         }
     }
 
-    /// Asks the plugin `name` for `Wasm(name, args…)`: spawn it off the shard task. The
+    /// Asks the plugin `name` for `Wasm(name, args…)` (a future that yields at every epoch
+    /// tick the plugin runs into: poll it once on the shard, spawn it if it yields). The
     /// plugin sees the call's channel variables and `WASM_ARG1`…, `WASM_ARGC`. A plugin the
     /// chain does not have is `500 Undefined Reason` (and an error in the log).
     pub async fn ask_plugin(&self, calls: &CallPolicy, name: &str, args: &[String]) -> Decision {

@@ -26,7 +26,8 @@
 //!           chain = SharedChain::new(host.load(&plugins_config, &env)?)
 //! per call: let chain = shared.current();               // Arc snapshot: a reload mid-call
 //!                                                       // does not change this call's plugins
-//!           tokio::spawn(async move { chain.decide(&request).await })  // a task beside the shard
+//!           let decide = async move { chain.decide(&request).await };
+//!           poll it once on the shard; Pending (it ran into a tick) → tokio::spawn the rest
 //!             Ok(ChainDecision { decision, decided_by }) → walk decision's targets
 //!             Err(e)                                     → answer e.decision(), log e
 //!           targets exhausted and decided_by = Some(p):
@@ -36,12 +37,13 @@
 //! reload:   shared.reload(&host, &new_config, &env)      // Err keeps the old chain serving
 //! ```
 //!
-//! The chain's methods are `async` and their futures `Send`. A decision runs its plugin's code
-//! inside `poll` (on a pooled fiber stack), and yields to the executor at every epoch tick its
-//! code observes, so a plugin that spins holds an executor thread for about a tick at a time,
-//! never for its whole deadline: spawn the decision as its own task rather than awaiting it
-//! inside the shard, which would stall the shard's other calls for that long. Tools and tests
-//! without a runtime use [`block_on`]. At most [`HostSettings::max_instances`] decisions are in
+//! The chain's methods are `async` and their futures `Send` (and `'static` once they own their
+//! chain and request). A decision runs its plugin's code inside `poll` (on a pooled fiber
+//! stack), and yields to the executor at every epoch tick its code observes, so a plugin that
+//! spins holds an executor thread for about a tick at a time, never for its whole deadline.
+//! Nearly every decision ends in its first poll (microseconds); never `.await` one inside a
+//! task that serves other calls, which would wait for its whole deadline: poll it once, and
+//! spawn it if it yields. Tools and tests without a runtime use [`block_on`]. At most [`HostSettings::max_instances`] decisions are in
 //! flight at once; beyond that, instantiation fails with [`PluginErrorKind::Instantiate`]
 //! rather than queueing.
 //!
