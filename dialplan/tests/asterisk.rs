@@ -8,7 +8,7 @@ use ringway_dialplan::RouteRequest;
 use ringway_dialplan::asterisk::{
     Action, Channel, CivilTime, DialResult, Dialplan, FileResolver, FsResolver, Machine,
 };
-use ringway_dialplan::wasm::PluginChain;
+use ringway_dialplan::wasm::{PluginChain, block_on};
 use ringway_sdk::StatusCode;
 use std::collections::VecDeque;
 use std::io;
@@ -141,7 +141,8 @@ fn run(plan: &Dialplan, mut call: Call<'_>) -> Outcome {
                     RouteRequest::new(format!("sip:{dialed}@pbx.example.net")).with_caller(number);
                 request.variables =
                     machine.variables().map(|(k, v)| (k.into(), v.into())).collect();
-                let decision = chain.decide(&request).expect("the plugin decides").decision;
+                let decision =
+                    block_on(chain.decide(&request)).expect("the plugin decides").decision;
                 machine.resume_wasm(decision).expect("the machine waits for the plugin");
             }
             Action::Hangup { status } => heard = Some(status.line.to_string()),

@@ -7,10 +7,11 @@ mod support;
 
 use ringway_dialplan::wasm::{
     DEFAULT_DEADLINE, DEFAULT_MEMORY, Fallback, LoadErrorKind, PluginChain, PluginError,
-    PluginErrorKind, PluginHost, PluginsConfig, SharedChain,
+    PluginErrorKind, PluginHost, PluginsConfig, SharedChain, block_on,
 };
 use ringway_dialplan::{Decision, RouteRequest};
 use ringway_sdk::catalog::UNDEFINED_REASON_500;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::{chain, entry, env, host, rss};
 
@@ -36,7 +37,7 @@ const PROMPTLY: Duration = Duration::from_secs(1);
 /// Runs one decision of `chain`, expecting it to fail; returns the error and how long it took.
 fn failing(chain: &PluginChain) -> (PluginError, Duration) {
     let started = Instant::now();
-    let result = chain.decide(&request());
+    let result = block_on(chain.decide(&request()));
     let elapsed = started.elapsed();
     (result.expect_err("the faulty plugin fails its decision"), elapsed)
 }
@@ -44,7 +45,7 @@ fn failing(chain: &PluginChain) -> (PluginError, Duration) {
 /// `n` decisions of the lcr chain, each answering its two targets.
 fn serve(lcr: &PluginChain, n: usize) {
     for i in 0..n {
-        match lcr.decide(&request()).map(|d| d.decision) {
+        match block_on(lcr.decide(&request())).map(|d| d.decision) {
             Ok(Decision::Targets(targets)) if targets.len() == 2 => {}
             other => panic!("decision {i} after a fault: {other:?}"),
         }
@@ -97,13 +98,93 @@ fn a_panic_is_a_trap_with_the_plugins_message_and_the_host_serves_on() {
     assert!(elapsed < PROMPTLY, "failed promptly: {elapsed:?}");
 }
 
+/// Drives `future` on this thread like an executor whose thread is taken away for `stall` each
+/// time the future yields (a loaded machine); returns its output and how many times it yielded.
+fn stalling<F: std::future::Future>(future: F, stall: Duration) -> (F::Output, u32) {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut yields = 0;
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return (output, yields);
+        }
+        yields += 1;
+        // Not waiting for anything: this is the descheduling under test.
+        std::thread::sleep(stall);
+    }
+}
+
+#[test]
+fn a_decision_is_charged_the_ticks_it_ran_not_the_time_its_executor_was_away() {
+    let host = host();
+    let spin = chain(&host, &entry("faulty-spin", ""), &env());
+    let started = Instant::now();
+    let (result, yields) = stalling(spin.decide(&request()), Duration::from_millis(5));
+    let elapsed = started.elapsed();
+    let error = result.expect_err("the endless loop still meets its deadline");
+    assert_eq!(error.kind, PluginErrorKind::Deadline(DEFAULT_DEADLINE));
+    // One yield at each tick it observed running, the tenth tick interrupts it: the 45 ms the
+    // executor was away are not charged (a wall-clock deadline would have struck at the second).
+    assert_eq!(yields, 9, "a yield per tick observed");
+    assert!(elapsed >= Duration::from_millis(45), "{elapsed:?}");
+    assert_eq!(host.live_instances(), 0);
+}
+
+#[test]
+fn a_decision_dropped_while_it_is_yielded_gives_its_instance_back() {
+    let host = host();
+    let spin = chain(&host, &entry("faulty-spin", ""), &env());
+    let lcr = chain(&host, &entry("lcr", LCR), &env());
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let request = request();
+    for _ in 0..3 {
+        let mut decision = Box::pin(spin.decide(&request));
+        assert!(decision.as_mut().poll(&mut cx).is_pending(), "yielded at its first tick");
+        assert_eq!(host.live_instances(), 1);
+        drop(decision); // a call torn down, or the runtime shutting down, mid-decision
+        assert_eq!(host.live_instances(), 0);
+    }
+    serve(&lcr, 10);
+}
+
+#[test]
+fn a_spinning_plugin_yields_its_only_worker_to_the_decisions_spawned_after_it() {
+    let host = host();
+    let spin = Arc::new(chain(&host, &entry("faulty-spin", ""), &env()));
+    let lcr = Arc::new(chain(&host, &entry("lcr", LCR), &env()));
+    let finished = Arc::new(Mutex::new(Vec::new()));
+    // tokio::spawn, as the server does: the futures are Send and 'static once they own their
+    // chain. Spawned from inside the runtime, so that they queue on its one worker in order.
+    let spawn = |name: &'static str, chain: &Arc<PluginChain>| {
+        let (chain, finished) = (Arc::clone(chain), Arc::clone(&finished));
+        tokio::spawn(async move {
+            let result = chain.decide(&request()).await;
+            finished.lock().unwrap().push(name);
+            result
+        })
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    runtime.block_on(async {
+        let spinning = spawn("spin", &spin);
+        let healthy: Vec<_> = (0..3).map(|_| spawn("lcr", &lcr)).collect();
+        let error = spinning.await.unwrap().expect_err("the endless loop fails");
+        assert_eq!(error.kind, PluginErrorKind::Deadline(DEFAULT_DEADLINE));
+        for decision in healthy {
+            let decided = decision.await.unwrap().expect("lcr decides");
+            assert!(matches!(decided.decision, Decision::Targets(_)));
+        }
+    });
+    assert_eq!(*finished.lock().unwrap(), ["lcr", "lcr", "lcr", "spin"]);
+    assert_eq!(host.live_instances(), 0);
+}
+
 #[test]
 fn a_plugin_configured_to_fail_open_is_skipped_and_the_next_one_decides() {
     let host = host();
     let entries =
         format!("{}on_error = \"continue\"\n{}", entry("faulty-trap", ""), entry("lcr", LCR));
     let chain = chain(&host, &entries, &env());
-    let decided = chain.decide(&request()).expect("lcr decides");
+    let decided = block_on(chain.decide(&request())).expect("lcr decides");
     assert_eq!(decided.decided_by.and_then(|p| chain.name(p)), Some("lcr"));
 }
 
@@ -128,7 +209,11 @@ fn a_shorter_deadline_and_smaller_cap_apply_per_plugin() {
     let (error, elapsed) = failing(&spin);
     assert_eq!(error.kind, PluginErrorKind::Deadline(Duration::from_millis(2)));
     assert!(elapsed < PROMPTLY, "{elapsed:?}");
-    let hog = chain(&host, &format!("{}memory_mib = 4\ndeadline_ms = 1000\n", entry("faulty-hog", "")), &env());
+    let hog = chain(
+        &host,
+        &format!("{}memory_mib = 4\ndeadline_ms = 1000\n", entry("faulty-hog", "")),
+        &env(),
+    );
     assert_eq!(failing(&hog).0.kind, PluginErrorKind::Memory(4 << 20));
 }
 
@@ -166,13 +251,16 @@ fn a_reload_that_fails_to_load_keeps_the_chain_in_service() {
 
     let names: Vec<String> = shared.current().names().map(str::to_owned).collect();
     assert_eq!(names, ["lcr"], "the old chain is still in service");
-    assert!(matches!(shared.current().decide(&request()).unwrap().decision, Decision::Targets(_)));
+    assert!(matches!(
+        block_on(shared.current().decide(&request())).unwrap().decision,
+        Decision::Targets(_)
+    ));
 
     shared.reload(&host, &reload_config(&entry("numbering", "")), &env).expect("a good reload");
     let names: Vec<String> = shared.current().names().map(str::to_owned).collect();
     assert_eq!(names, ["numbering"]);
     assert!(
-        matches!(snapshot.decide(&request()).unwrap().decision, Decision::Targets(_)),
+        matches!(block_on(snapshot.decide(&request())).unwrap().decision, Decision::Targets(_)),
         "a call holding the old snapshot finishes with the old chain"
     );
 }

@@ -3,7 +3,7 @@
 mod support;
 
 use ringway_dialplan::wasm::{
-    AnswerInfo, Balance, FixedClock, HangupInfo, HostEnv, MemoryStore, test_call,
+    AnswerInfo, Balance, FixedClock, HangupInfo, HostEnv, MemoryStore, block_on, test_call,
 };
 use ringway_dialplan::{Decision, RouteRequest, Target};
 use ringway_sdk::catalog::{
@@ -38,7 +38,8 @@ max_targets = 2
 fn lcr_sends_the_call_to_the_cheapest_gateways_of_the_longest_prefix() {
     let host = host();
     let chain = chain(&host, &entry("lcr", LCR_SETTINGS), &env());
-    let decide = |uri: &str| chain.decide(&RouteRequest::new(uri)).expect("decides").decision;
+    let decide =
+        |uri: &str| block_on(chain.decide(&RouteRequest::new(uri))).expect("decides").decision;
 
     let moscow = targets(decide("sip:+74951234567@pbx"));
     assert_eq!(gateways(&moscow), ["carrier-b", "carrier-a"], "95 < 120, at most 2");
@@ -66,19 +67,19 @@ fn lcr_on_failure_leaves_the_final_status_to_the_server() {
     let host = host();
     let chain = chain(&host, &entry("lcr", LCR_SETTINGS), &env());
     let request = RouteRequest::new("sip:+74951234567@pbx");
-    let decided = chain.decide(&request).unwrap();
+    let decided = block_on(chain.decide(&request)).unwrap();
     let by = decided.decided_by.expect("lcr decided");
     assert_eq!(chain.name(by), Some("lcr"));
-    assert_eq!(chain.on_failure(by, &request, &[]).unwrap(), Decision::Continue);
+    assert_eq!(block_on(chain.on_failure(by, &request, &[])).unwrap(), Decision::Continue);
     let answer = AnswerInfo { gateway: None, uri: "sip:x@y".into(), setup: Duration::from_secs(1) };
-    assert!(chain.on_answer(&request, &answer).is_empty());
+    assert!(block_on(chain.on_answer(&request, &answer)).is_empty());
     let hangup = HangupInfo {
         answered: true,
         talk: Duration::from_secs(30),
         status: OK_200,
         by_caller: true,
     };
-    assert!(chain.on_hangup(&request, &hangup).is_empty());
+    assert!(block_on(chain.on_hangup(&request, &hangup)).is_empty());
 }
 
 #[test]
@@ -91,7 +92,8 @@ national_prefix = "8"
 allowed_prefixes = "+7, +375"
 "#;
     let chain = chain(&host, &entry("numbering", settings), &env());
-    let decide = |uri: &str| chain.decide(&RouteRequest::new(uri)).expect("decides").decision;
+    let decide =
+        |uri: &str| block_on(chain.decide(&RouteRequest::new(uri))).expect("decides").decision;
     let cases = [
         ("sip:+74951234567@pbx", Decision::Continue),
         ("sip:84951234567@pbx", Decision::Continue),
@@ -132,7 +134,7 @@ minimum = 100
     let decide = |account: Option<&str>, number: &str| {
         let mut request = RouteRequest::new(format!("sip:{number}@pbx"));
         request.account = account.map(str::to_owned);
-        chain.decide(&request).expect("decides").decision
+        block_on(chain.decide(&request)).expect("decides").decision
     };
     let ru = "+74951234567";
     let uk = "+442079460000";
@@ -148,7 +150,10 @@ minimum = 100
     let strict = chain_with_unknown_rejected(&host);
     let mut request = RouteRequest::new("sip:+74951234567@pbx");
     request.account = Some("stranger".into());
-    assert_eq!(strict.decide(&request).unwrap().decision, Decision::Reject(NO_MONEY_LEFT_480));
+    assert_eq!(
+        block_on(strict.decide(&request)).unwrap().decision,
+        Decision::Reject(NO_MONEY_LEFT_480)
+    );
 }
 
 fn chain_with_unknown_rejected(
@@ -178,7 +183,7 @@ utc_offset_minutes = 180
     let request = RouteRequest::new("sip:+74951234567@pbx");
     let decide = |clock| {
         let chain = chain(&host, &entry("business-hours", settings), &at(clock));
-        chain.decide(&request).expect("decides").decision
+        block_on(chain.decide(&request)).expect("decides").decision
     };
 
     assert_eq!(decide(monday_utc(6, 0)), Decision::Continue, "09:00 Moscow: open");

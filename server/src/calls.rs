@@ -465,14 +465,15 @@ impl CallPolicy {
         self.tables_plan(&self.route_request(info), listen, seed)
     }
 
-    /// Where a call goes with plugins: `chain` first (blocking: run off the shard), then the
+    /// Where a call goes with plugins: `chain` first (a future that yields at every epoch tick a
+    /// plugin runs into: poll it once on the shard, spawn it if it yields), then the
     /// built-in tables when every plugin says continue. Call [`local_plan`](Self::local_plan)
     /// first: registered users are not the plugins' business.
     /// The plugin that decided, if one did, is returned too: it is asked again (`on-failure`)
     /// when its targets are exhausted.
-    pub fn plugin_plan(&self, chain: &PluginChain, info: &RouteInfo, listen: &[ListenSpec], seed: u64) -> (Plan, Option<PluginIndex>) {
+    pub async fn plugin_plan(&self, chain: &PluginChain, info: &RouteInfo, listen: &[ListenSpec], seed: u64) -> (Plan, Option<PluginIndex>) {
         let request = self.route_request(info);
-        let (decision, decided_by) = match chain.decide(&request) {
+        let (decision, decided_by) = match chain.decide(&request).await {
             Ok(chosen) => (chosen.decision, chosen.decided_by),
             Err(error) => {
                 tracing::warn!(plugin = %error.plugin, %error, "plugin decision failed; its fallback answers");
@@ -486,10 +487,11 @@ impl CallPolicy {
     }
 
     /// Asks the plugin that chose a call's targets what comes after they all failed over:
-    /// more targets, a status line, or [`Plan::Settle`] (the call's own verdict). Blocking.
-    pub fn plugin_on_failure(&self, chain: &PluginChain, index: PluginIndex, info: &RouteInfo, attempts: &[ringway_dialplan::Attempt], listen: &[ListenSpec]) -> Plan {
+    /// more targets, a status line, or [`Plan::Settle`] (the call's own verdict). Run it as
+    /// [`plugin_plan`](Self::plugin_plan).
+    pub async fn plugin_on_failure(&self, chain: &PluginChain, index: PluginIndex, info: &RouteInfo, attempts: &[ringway_dialplan::Attempt], listen: &[ListenSpec]) -> Plan {
         let request = self.route_request(info);
-        let decision = match chain.on_failure(index, &request, attempts) {
+        let decision = match chain.on_failure(index, &request, attempts).await {
             Ok(decision) => decision,
             Err(error) => {
                 tracing::warn!(plugin = %error.plugin, %error, "plugin on-failure failed; its fallback answers");

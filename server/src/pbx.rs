@@ -4,7 +4,7 @@
 //! A call whose context has its extension gets a [`DialplanCall`] when it is routed. The shard
 //! [`advance`](DialplanCall::advance)s it until the machine needs the outside world: a plan for
 //! the B2BUA (`Dial`, a router's targets, or the final answer), a provisional response, a
-//! plugin's decision (asked off the shard), or a wait. While a `Dial` rings, the call travels
+//! plugin's decision (asked from the shard, beside it if it runs long), or a wait. While a `Dial` rings, the call travels
 //! with the B2BUA as its [`Asker`](crate::b2bua::Asker); when the dial ends unanswered the
 //! B2BUA hands it back ([`Effect::Exhausted`](crate::b2bua::Effect)) and
 //! [`dial_ended`](DialplanCall::dial_ended) sets `DIALSTATUS` and `HANGUPCAUSE` from the
@@ -58,7 +58,7 @@ pub enum Next {
         /// Whether the dialplan waits for the outcome.
         dialing: bool,
     },
-    /// Ask the plugin `plugin` (off the shard), [`resume_wasm`](DialplanCall::resume_wasm),
+    /// Ask the plugin `plugin` (from the shard, beside it if it runs long), [`resume_wasm`](DialplanCall::resume_wasm),
     /// then advance again.
     Wasm {
         /// The plugin's name.
@@ -158,10 +158,11 @@ impl DialplanCall {
         }
     }
 
-    /// Asks the plugin `name` for `Wasm(name, args…)`: blocking, run it off the shard. The
+    /// Asks the plugin `name` for `Wasm(name, args…)` (a future that yields at every epoch
+    /// tick the plugin runs into: poll it once on the shard, spawn it if it yields). The
     /// plugin sees the call's channel variables and `WASM_ARG1`…, `WASM_ARGC`. A plugin the
     /// chain does not have is `500 Undefined Reason` (and an error in the log).
-    pub fn ask_plugin(&self, calls: &CallPolicy, name: &str, args: &[String]) -> Decision {
+    pub async fn ask_plugin(&self, calls: &CallPolicy, name: &str, args: &[String]) -> Decision {
         let Some(chain) = &self.chain else {
             tracing::error!(plugin = name, "dialplan: Wasm() but no [[plugins]] are configured");
             return Decision::Reject(catalog::UNDEFINED_REASON_500);
@@ -175,7 +176,7 @@ impl DialplanCall {
         for (i, arg) in args.iter().enumerate() {
             request.variables.push((format!("WASM_ARG{}", i + 1), arg.clone()));
         }
-        match chain.decide_by(name, &request) {
+        match chain.decide_by(name, &request).await {
             None => {
                 tracing::error!(plugin = name, "dialplan: Wasm() names a plugin that is not loaded");
                 Decision::Reject(catalog::UNDEFINED_REASON_500)

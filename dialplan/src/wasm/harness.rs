@@ -37,6 +37,7 @@ use crate::tables::{
 use crate::{ConfigError, Decision, DialplanConfig, RouteRequest, Tables};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -165,7 +166,7 @@ pub struct TestReport {
 const WARM_RUNS: usize = 101;
 
 /// Runs the plugin at `plugin` once on the call described by `call_toml`, then
-/// [`WARM_RUNS`] more times for timing.
+/// `WARM_RUNS` (101) more times for timing.
 pub fn test_call(plugin: &Path, call_toml: &str) -> Result<TestReport, HarnessError> {
     let file: CallFile =
         toml::from_str(call_toml).map_err(|e| HarnessError::CallFile(e.to_string()))?;
@@ -199,20 +200,36 @@ pub fn test_call(plugin: &Path, call_toml: &str) -> Result<TestReport, HarnessEr
     let started = now();
     let chain = host.load(&config, &env)?;
     let load = started.elapsed();
+    let runtime = runtime();
     let started = now();
-    let outcome = chain.decide(&request).map(|d| d.decision);
+    let outcome = runtime.block_on(chain.decide(&request)).map(|d| d.decision);
     let first = started.elapsed();
     let mut warm = Vec::with_capacity(WARM_RUNS);
     if outcome.is_ok() {
         for _ in 0..WARM_RUNS {
             let started = now();
-            let _ = chain.decide(&request);
+            let _ = runtime.block_on(chain.decide(&request));
             warm.push(started.elapsed());
         }
     }
     warm.sort_unstable();
     let warm = warm.get(warm.len() / 2).copied().unwrap_or_default();
     Ok(TestReport { outcome, load, first, warm })
+}
+
+/// Runs a plugin future (a [`PluginChain`](super::PluginChain) method's) to completion on the
+/// calling thread: for tools, tests and benchmarks, which have no runtime of their own. A
+/// current-thread tokio runtime, with the timer that a plugin's WASI clock waits need. Panics
+/// when called inside a tokio runtime: there, spawn the future or await it.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    runtime().block_on(future)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a current-thread runtime with only a timer starts")
 }
 
 #[allow(clippy::disallowed_methods, reason = "the harness measures wall time, like a benchmark")]

@@ -8,10 +8,11 @@
 //! directories, no environment, no sockets; stderr is captured for trap messages).
 //! [`PluginHost::load`] compiles every `[[plugins]]` entry ([`PluginsConfig`]) and
 //! pre-instantiates it into an immutable [`PluginChain`]. Each decision then takes a **fresh
-//! instance** from the pool, under the plugin's **deadline** (epoch ticks, default 10 ms) and
-//! **memory cap** (a `ResourceLimiter`, default 16 MiB), calls one export, and drops the
-//! instance: nothing leaks from one call to the next except what the plugin writes to its
-//! key-value store ([`PluginStore`]).
+//! instance** from the pool, under the plugin's **deadline** (default 10 ms, counted in epoch
+//! ticks of the plugin's own running time: see `deadline`) and **memory cap** (a
+//! `ResourceLimiter`, default 16 MiB), calls one export, and drops the instance: nothing leaks
+//! from one call to the next except what the plugin writes to its key-value store
+//! ([`PluginStore`]).
 //!
 //! A trap, an overrun or an answer the B2BUA cannot carry out fails that one decision with a
 //! [`PluginError`]; [`PluginError::decision`] is what the caller gets instead (the plugin's
@@ -25,30 +26,38 @@
 //!           chain = SharedChain::new(host.load(&plugins_config, &env)?)
 //! per call: let chain = shared.current();               // Arc snapshot: a reload mid-call
 //!                                                       // does not change this call's plugins
-//!           tokio::task::spawn_blocking(move || chain.decide(&request))  // off the shard task
+//!           let decide = async move { chain.decide(&request).await };
+//!           poll it once on the shard; Pending (it ran into a tick) → tokio::spawn the rest
 //!             Ok(ChainDecision { decision, decided_by }) → walk decision's targets
 //!             Err(e)                                     → answer e.decision(), log e
 //!           targets exhausted and decided_by = Some(p):
-//!             chain.on_failure(p, &request, &attempts)    → more targets, a status, or
+//!             chain.on_failure(p, &request, &attempts).await → more targets, a status, or
 //!                                                          Continue (= tables::exhausted)
-//!           answered / ended: chain.on_answer(..) / chain.on_hangup(..) (billing hooks)
+//!           answered / ended: chain.on_answer(..) / chain.on_hangup(..) (billing hooks, async)
 //! reload:   shared.reload(&host, &new_config, &env)      // Err keeps the old chain serving
 //! ```
 //!
-//! `decide` blocks for up to the sum of the chain's deadlines (plus instantiation, a few
-//! microseconds per plugin): run it on a blocking thread, never on the shard task. At most
-//! [`HostSettings::max_instances`] decisions run at once; beyond that, instantiation fails with
-//! [`PluginErrorKind::Instantiate`] rather than queueing.
+//! The chain's methods are `async` and their futures `Send` (and `'static` once they own their
+//! chain and request). A decision runs its plugin's code inside `poll` (on a pooled fiber
+//! stack), and yields to the executor at every epoch tick its code observes, so a plugin that
+//! spins holds an executor thread for about a tick at a time, never for its whole deadline.
+//! Nearly every decision ends in its first poll (microseconds); never `.await` one inside a
+//! task that serves other calls, which would wait for its whole deadline: poll it once, and
+//! spawn it if it yields. Tools and tests without a runtime use [`block_on`]. At most [`HostSettings::max_instances`] decisions are in
+//! flight at once; beyond that, instantiation fails with [`PluginErrorKind::Instantiate`]
+//! rather than queueing.
 //!
 //! ## Layout
 //!
-//! `config` (the `[[plugins]]` shape, [`Fallback`]), `error` ([`LoadError`], [`PluginError`]),
+//! `config` (the `[[plugins]]` shape, [`Fallback`]), `deadline` (the epoch ticker and what a
+//! decision is charged), `error` ([`LoadError`], [`PluginError`]),
 //! `env` ([`HostEnv`]: tables, balances, clock, store), `state` (one decision's store and the
 //! host imports), `convert` (request and decision ↔ WIT, with the checks on plugin answers),
 //! `harness` ([`test_call`], behind `ringway plugin test`).
 
 mod config;
 mod convert;
+mod deadline;
 mod env;
 mod error;
 mod harness;
@@ -56,24 +65,26 @@ mod state;
 
 pub use config::{DEFAULT_DEADLINE, DEFAULT_MEMORY, Fallback, PluginConfig, PluginsConfig};
 pub use convert::MAX_TARGETS;
+pub use deadline::EPOCH_TICK;
 pub use env::{
     Balance, Balances, Clock, FixedClock, HostEnv, MAX_KEY, MAX_KEYS, MAX_VALUE, MemoryStore,
     NoBilling, PluginStore, StoreRefusal, SystemClock,
 };
 pub use error::{LoadError, LoadErrorKind, PluginError, PluginErrorKind};
-pub use harness::{CallFile, HarnessError, TestReport, describe, test_call};
+pub use harness::{CallFile, HarnessError, TestReport, block_on, describe, test_call};
 
 use crate::request::Attempt;
 use crate::{Decision, RouteRequest};
 use arc_swap::ArcSwap;
 use bindings::ringway::plugin::types as wit;
 use bindings::{Router, RouterPre};
+use deadline::{Meter, Ticker};
 use ringway_sdk::StatusLine;
 use state::{CallState, MemoryCapReached, PluginMeta};
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 use wasmtime::component::{
     Component, ComponentExportIndex, ComponentNamedList, HasSelf, InstancePre, Lift, Linker, Lower,
@@ -88,13 +99,14 @@ mod bindings {
     wasmtime::component::bindgen!({ path: "../sdk/wit", world: "router" });
 }
 
-/// How often the engine's epoch advances: the granularity of deadlines.
-pub const EPOCH_TICK: Duration = Duration::from_millis(1);
-
 /// Most bytes of a pooled memory or table slot that stay resident between instances, reset by
 /// hand rather than released to the kernel (a small plugin's working set: its stack top, its
 /// data and heap). Bounds the pool's idle RSS per warm slot.
 const KEEP_RESIDENT: usize = 1 << 20;
+
+/// The native stack a decision runs on (a pooled fiber stack): the guest's frames, up to
+/// wasmtime's default `max_wasm_stack` of 512 KiB, and the host imports called from it.
+const FIBER_STACK: usize = 1 << 20;
 
 /// Engine-wide limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,37 +138,6 @@ impl std::fmt::Debug for PluginHost {
     }
 }
 
-/// Advances the engine's epoch every [`EPOCH_TICK`] on its own thread, for as long as a host
-/// or a chain holds it.
-struct Ticker {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Ticker {
-    fn start(engine: Engine) -> std::io::Result<Ticker> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = Arc::clone(&stop);
-        let thread =
-            std::thread::Builder::new().name("ringway-plugin-epoch".into()).spawn(move || {
-                while !stopped.load(Ordering::Relaxed) {
-                    std::thread::sleep(EPOCH_TICK);
-                    engine.increment_epoch();
-                }
-            })?;
-        Ok(Ticker { stop, thread: Some(thread) })
-    }
-}
-
-impl Drop for Ticker {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 impl PluginHost {
     /// Creates the engine (reserving the instance pool) and the linker, and starts the epoch
     /// ticker.
@@ -173,6 +154,7 @@ impl PluginHost {
             .total_core_instances(n.saturating_mul(8))
             .total_memories(n.saturating_mul(2))
             .total_tables(n.saturating_mul(8))
+            .total_stacks(n)
             .max_memory_size(settings.max_memory)
             .table_keep_resident(KEEP_RESIDENT);
         // Returning a slot to the pool must reset what the last instance wrote. By default that
@@ -188,14 +170,19 @@ impl PluginHost {
             pool.pagemap_scan(Enabled::Yes).linear_memory_keep_resident(KEEP_RESIDENT);
         }
         tracing::debug!(pagemap_scan, "plugin instance pool");
+        // Decisions run on fibers (`call_async`) so that they can yield at every epoch tick. A
+        // fiber stack comes from the pool and stays resident: it is not zeroed between
+        // decisions, as the blocking threads' stacks that ran them before never were either
+        // (wasm code never reads a stack slot it did not write).
         let mut config = Config::new();
         config
             .wasm_component_model(true)
             .epoch_interruption(true)
+            .async_stack_size(FIBER_STACK)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| engine_error(&e))?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| engine_error(&e))?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| engine_error(&e))?;
         Router::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(|e| engine_error(&e))?;
         let ticker = Ticker::start(engine.clone()).map_err(|e| engine_error(&e))?;
@@ -241,6 +228,7 @@ impl PluginHost {
                 pre: pre.instance_pre().clone(),
                 exports,
                 engine: self.engine.clone(),
+                epoch: self.ticker.epoch(),
                 deadline: settings.deadline,
                 deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX),
                 fallback: settings.fallback,
@@ -313,6 +301,8 @@ struct LoadedPlugin {
     pre: InstancePre<CallState>,
     exports: RouterExports,
     engine: Engine,
+    /// The ticker's epoch, which the deadline meter reads.
+    epoch: Arc<AtomicU64>,
     deadline: Duration,
     deadline_ticks: u64,
     fallback: Fallback,
@@ -359,12 +349,12 @@ impl PluginChain {
     }
 
     /// Asks each plugin's `route` in turn until one answers something other than `continue`.
-    /// Blocking (see the module docs). `Err` carries the failed plugin's fallback line:
-    /// answer the caller with [`PluginError::decision`].
-    pub fn decide(&self, request: &RouteRequest) -> Result<ChainDecision, PluginError> {
+    /// `Err` carries the failed plugin's fallback line: answer the caller with
+    /// [`PluginError::decision`].
+    pub async fn decide(&self, request: &RouteRequest) -> Result<ChainDecision, PluginError> {
         let mut call = convert::call_to_wit(request);
         for (index, plugin) in self.plugins.iter().enumerate() {
-            match plugin.route(&mut call, request)? {
+            match plugin.route(&mut call, request).await? {
                 Decision::Continue => continue,
                 decision => {
                     return Ok(ChainDecision { decision, decided_by: Some(PluginIndex(index)) });
@@ -377,15 +367,19 @@ impl PluginChain {
     /// Asks only the plugin called `name` (the dialplan's `Wasm(name)`), with no fallthrough
     /// to the rest of the chain; `None` when the chain has no such plugin. A failure is the
     /// plugin's fallback, as in [`decide`](Self::decide) (`continue` included).
-    pub fn decide_by(&self, name: &str, request: &RouteRequest) -> Option<Result<Decision, PluginError>> {
+    pub async fn decide_by(
+        &self,
+        name: &str,
+        request: &RouteRequest,
+    ) -> Option<Result<Decision, PluginError>> {
         let plugin = self.plugins.iter().find(|p| &*p.meta.name == name)?;
-        Some(plugin.route(&mut convert::call_to_wit(request), request))
+        Some(plugin.route(&mut convert::call_to_wit(request), request).await)
     }
 
     /// The targets of the plugin at `decided_by` were all tried and failed over: asks its
     /// `on-failure` for more targets or the final status. `Continue` means the server answers
     /// its own ([`crate::tables::exhausted`]).
-    pub fn on_failure(
+    pub async fn on_failure(
         &self,
         decided_by: PluginIndex,
         request: &RouteRequest,
@@ -397,80 +391,92 @@ impl PluginChain {
         let attempts = convert::attempts_to_wit(attempts);
         let decision = plugin
             .run(request, &plugin.exports.on_failure, (&call, attempts.as_slice()))
+            .await
             .and_then(|(d,)| plugin.check(d, request));
         plugin.skip_if_failing_open(decision)
     }
 
     /// Billing hook: tells every plugin the call was answered. Returns the plugins that failed
     /// (the call goes on regardless).
-    pub fn on_answer(&self, request: &RouteRequest, answer: &AnswerInfo) -> Vec<PluginError> {
+    pub async fn on_answer(&self, request: &RouteRequest, answer: &AnswerInfo) -> Vec<PluginError> {
         let answer = convert::answer_to_wit(answer);
-        self.notify(request, |plugin, call| {
-            plugin.run(request, &plugin.exports.on_answer, (call, &answer))
-        })
-    }
-
-    /// Billing hook: tells every plugin the call ended. Returns the plugins that failed.
-    pub fn on_hangup(&self, request: &RouteRequest, hangup: &HangupInfo) -> Vec<PluginError> {
-        let hangup = convert::hangup_to_wit(hangup);
-        self.notify(request, |plugin, call| {
-            plugin.run(request, &plugin.exports.on_hangup, (call, &hangup))
-        })
-    }
-
-    fn notify(
-        &self,
-        request: &RouteRequest,
-        hook: impl Fn(&LoadedPlugin, &wit::Call) -> Result<(), PluginError>,
-    ) -> Vec<PluginError> {
         let mut call = convert::call_to_wit(request);
         let mut errors = Vec::new();
         for plugin in &self.plugins {
             call.settings.clone_from(&plugin.settings);
-            if let Err(error) = hook(plugin, &call) {
-                tracing::warn!(%error, "plugin billing hook failed");
-                errors.push(error);
-            }
+            let result = plugin.run(request, &plugin.exports.on_answer, (&call, &answer)).await;
+            note_hook_failure(result, &mut errors);
         }
         errors
+    }
+
+    /// Billing hook: tells every plugin the call ended. Returns the plugins that failed.
+    pub async fn on_hangup(&self, request: &RouteRequest, hangup: &HangupInfo) -> Vec<PluginError> {
+        let hangup = convert::hangup_to_wit(hangup);
+        let mut call = convert::call_to_wit(request);
+        let mut errors = Vec::new();
+        for plugin in &self.plugins {
+            call.settings.clone_from(&plugin.settings);
+            let result = plugin.run(request, &plugin.exports.on_hangup, (&call, &hangup)).await;
+            note_hook_failure(result, &mut errors);
+        }
+        errors
+    }
+}
+
+/// A billing hook's failure is logged and collected; the call goes on.
+fn note_hook_failure(result: Result<(), PluginError>, errors: &mut Vec<PluginError>) {
+    if let Err(error) = result {
+        tracing::warn!(%error, "plugin billing hook failed");
+        errors.push(error);
     }
 }
 
 impl LoadedPlugin {
     /// Asks this plugin's `route` about `call` (its settings put in), a failure to fail open
     /// becoming `Continue`.
-    fn route(&self, call: &mut wit::Call, request: &RouteRequest) -> Result<Decision, PluginError> {
+    async fn route(
+        &self,
+        call: &mut wit::Call,
+        request: &RouteRequest,
+    ) -> Result<Decision, PluginError> {
         call.settings.clone_from(&self.settings);
-        let decision =
-            self.run(request, &self.exports.route, (&*call,)).and_then(|(d,)| self.check(d, request));
+        let decision = self
+            .run(request, &self.exports.route, (&*call,))
+            .await
+            .and_then(|(d,)| self.check(d, request));
         self.skip_if_failing_open(decision)
     }
 
-    /// Calls `export` with `params` on a fresh instance under the plugin's deadline and memory
-    /// cap.
+    /// Calls `export` with `params` on a fresh instance under the plugin's deadline (see
+    /// `deadline`) and memory cap.
     fn run<Params, Return>(
         &self,
         request: &RouteRequest,
         export: &ComponentExportIndex,
         params: Params,
-    ) -> Result<Return, PluginError>
+    ) -> impl Future<Output = Result<Return, PluginError>> + Send
     where
-        Params: ComponentNamedList + Lower,
-        Return: ComponentNamedList + Lift,
+        Params: ComponentNamedList + Lower + Send + Sync,
+        Return: ComponentNamedList + Lift + Send + Sync + 'static,
     {
         let mut store = Store::new(&self.engine, CallState::new(Arc::clone(&self.meta), request));
         store.limiter(|state| &mut state.limits);
-        store.set_epoch_deadline(self.deadline_ticks);
-        store.epoch_deadline_trap();
-        let func = match self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|instance| instance.get_typed_func::<Params, Return>(&mut store, export))
-        {
-            Ok(func) => func,
-            Err(e) => return Err(self.classify(e, &store, true)),
-        };
-        func.call(&mut store, params).map_err(|e| self.classify(e, &store, false))
+        let meter = Meter::new(self.deadline_ticks, Arc::clone(&self.epoch));
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(meter.on_tick());
+        async move {
+            let outcome = meter
+                .watch(async {
+                    let instance = self.pre.instantiate_async(&mut store).await;
+                    let func = instance
+                        .and_then(|i| i.get_typed_func::<Params, Return>(&mut store, export))
+                        .map_err(|e| (e, true))?;
+                    func.call_async(&mut store, params).await.map_err(|e| (e, false))
+                })
+                .await;
+            outcome.map_err(|(e, instantiating)| self.classify(e, &store, instantiating))
+        }
     }
 
     /// Why a run failed.
