@@ -311,36 +311,41 @@ impl CallPolicy {
         Ok(Plan::Parallel(out))
     }
 
-    /// A Dial target through `name`: a configured gateway (its address, transport and
-    /// credentials), else `name` as a host or `host:port` literal. `number` becomes the user
-    /// part; `uri` replaces the Request-URI.
+    /// A Dial target through `name`: a configured gateway (made as a router's gateway target
+    /// is, by [`target`](Self::target)), else `name` as a host or `host:port` literal. `number`
+    /// becomes the user part; `uri` replaces the Request-URI.
     fn gateway_target(&self, name: &str, number: Option<&str>, uri: Option<&str>, listen: &[ListenSpec], account: Option<&AccountPolicy>) -> Option<Target> {
-        let user = number.map(|n| format!("{}@", n.replace('#', "%23"))).unwrap_or_default();
-        let (flow, host_uri, gateway, credentials, headers) = match self.tables.gateway(name) {
-            Some(g) => {
-                let flow = flow_to(listen, transport_of(g.transport), self.gateways.0.get(&g.name)?.addr?)?;
-                let tcp = if flow.transport == Transport::Tcp { ";transport=tcp" } else { "" };
-                let credentials = g.credentials.as_ref().map(|c| (c.username.clone(), c.password.clone()));
-                (flow, format!("sip:{user}{}{tcp}", g.address), Some(g.name.clone()), credentials, g.headers.clone())
-            }
-            None => {
-                let addr = resolve(name)?;
-                (flow_to(listen, Transport::Udp, addr)?, format!("sip:{user}{name}"), None, None, HeaderPolicy::default())
-            }
-        };
-        let mut headers = headers;
-        if headers.caller_id.is_none() {
-            headers.caller_id = account.and_then(|a| a.caller_id.clone());
+        if let Some(g) = self.tables.gateway(name) {
+            // chan_pjsip dials an endpoint without a number at its address, with no user part.
+            let bare = || match g.transport {
+                ringway_dialplan::Transport::Udp => format!("sip:{}", g.address),
+                ringway_dialplan::Transport::Tcp => format!("sip:{};transport=tcp", g.address),
+            };
+            let uri = uri.map(str::to_owned).or_else(|| number.map(|n| g.uri_for(n))).unwrap_or_else(bare);
+            let routed = ringway_dialplan::Target {
+                gateway: Some(g.name.clone()),
+                uri,
+                number: String::new(),
+                codecs: Vec::new(),
+                ring_timeout: None,
+                failover: ringway_dialplan::FailoverPolicy::new(false, []),
+                headers: g.headers.clone(),
+            };
+            let mut target = self.target(routed, listen, account)?;
+            target.number = number.map(str::to_owned);
+            return Some(target);
         }
+        let user = number.map(|n| format!("{}@", n.replace('#', "%23"))).unwrap_or_default();
+        let headers = HeaderPolicy { caller_id: account.and_then(|a| a.caller_id.clone()), ..HeaderPolicy::default() };
         Some(Target {
-            uri: uri.map_or(host_uri, str::to_owned),
-            flow,
-            gateway,
+            uri: uri.map_or_else(|| format!("sip:{user}{name}"), str::to_owned),
+            flow: flow_to(listen, Transport::Udp, resolve(name)?)?,
+            gateway: None,
             codecs: Vec::new(),
             ring_timeout: None,
             failover: Failover::never(),
             headers,
-            credentials,
+            credentials: None,
             number: number.map(str::to_owned),
         })
     }
