@@ -6,7 +6,8 @@
 //! targets, a rejection with a catalog status (`ringway_sdk::catalog`), or "continue" to the
 //! next router. The routing tables are pure logic: no sockets, no clock, no randomness (callers
 //! pass a seed), so every decision is reproducible in a unit test. The WASM host is the crate's
-//! one shell: it runs an epoch-ticker thread and reads time through its `Clock` trait.
+//! one shell: it measures its decisions' running time and reads the time of day through its
+//! `Clock` trait.
 //!
 //! ## Layout
 //!

@@ -160,8 +160,8 @@ impl DialplanCall {
         }
     }
 
-    /// Asks the plugin `name` for `Wasm(name, args…)` (a future that yields at every epoch
-    /// tick the plugin runs into: poll it once on the shard, spawn it if it yields). The
+    /// Asks the plugin `name` for `Wasm(name, args…)` (a future that yields every slice of fuel
+    /// the plugin burns: poll it once on the shard, spawn it if it yields). The
     /// plugin sees the call's channel variables and `WASM_ARG1`…, `WASM_ARGC`. A plugin the
     /// chain does not have is `500 Undefined Reason` (and an error in the log).
     pub async fn ask_plugin(&self, calls: &CallPolicy, name: &str, args: &[String]) -> Decision {

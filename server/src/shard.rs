@@ -454,9 +454,10 @@ impl Shard {
 
     /// Runs a plugin decision: polled once here, on the shard, where nearly every decision ends
     /// (a plugin's work takes microseconds); its output is returned. A decision that does not
-    /// end in that poll has run into an epoch tick (so it held the shard for at most about a
-    /// tick) or waits; it goes on as a task beside the shard, on the same worker and with no
-    /// thread hop, yielding at every tick, and `back` brings its output through the queue.
+    /// end in that poll has burnt a slice of fuel (so it held the shard for some tens of
+    /// microseconds) or waits; it goes on as a task beside the shard, on the same worker and
+    /// with no thread hop, yielding at every slice, and `back` brings its output through the
+    /// queue.
     /// Deciding here first spares the common case the task, the queue and the shard's second
     /// wake-up: most of what plugin routing cost over the built-in tables.
     fn decide_here_or_beside<T: Send + 'static>(

@@ -1,182 +1,244 @@
-//! Plugin deadlines: the epoch ticker, and the meter that charges one decision for the ticks it
-//! used.
+//! Plugin deadlines: what one decision is charged against its deadline, and how it is stopped.
 //!
-//! The engine's epoch advances every [`EPOCH_TICK`]; compiled plugin code checks it at function
-//! entries and loop heads. A decision runs as a future, and at every tick its code observes, the
-//! [`Meter`] charges it one tick and yields to the executor (wasmtime's
-//! `UpdateDeadline::Yield`), so a plugin never holds an executor thread for more than about a
-//! tick at a time. Once the decision has been charged its deadline in ticks, the next tick it
-//! observes interrupts it (`Trap::Interrupt`, reported as a deadline overrun).
+//! Compiled plugin code consumes fuel, about one unit per wasm instruction, and a decision's
+//! store yields to the executor every [`YIELD_FUEL`] units (wasmtime's
+//! `fuel_async_yield_interval`), so a plugin never holds an executor thread for more than some
+//! tens of microseconds at a time. [`Meter::watch`] drives the decision future and charges it:
 //!
-//! What is charged is the plugin's own time, not the executor's:
+//! - the time its code runs inside each `poll`, measured around the poll: a decision that was
+//!   descheduled for 50 ms by a loaded machine is not charged those 50 ms, where a wall-clock
+//!   deadline would have failed it;
+//! - the time between a fuel yield and the next poll: nothing;
+//! - a wait the plugin asked for (a WASI poll on a clock): its wall-clock length.
 //!
-//! - a tick observed while its code runs: one tick, however long the thread was descheduled
-//!   before that (a decision that waited 50 ms for a loaded machine is charged one tick, where a
-//!   wall-clock deadline would have failed it);
-//! - the time between the executor's yield and its return to the decision: nothing;
-//! - a wait the plugin asked for (a WASI poll on a clock): its length in ticks, as wall time.
+//! At the first yield after the charge reaches the deadline, `watch` stops polling and drops the
+//! decision (wasmtime unwinds the suspended fiber) and reports [`Overrun`]. A loop of host
+//! imports runs little wasm and so yields seldom: every host import of `ringway:plugin/host`
+//! asks [`Meter::check`] first, which traps the decision once the charge is over.
 //!
-//! Time spent in a host import that does not yield (they are all quick) counts as running: the
-//! next tick the plugin's code observes is charged.
+//! No thread ticks for the deadlines (the epoch interruption this replaces woke a ticker thread
+//! a thousand times a second, which cost a loaded server more than the plugins' own code).
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::thread::JoinHandle;
-use std::time::Duration;
-use wasmtime::{Engine, StoreContextMut, UpdateDeadline};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
 
-/// How often the engine's epoch advances: the granularity of deadlines.
-pub const EPOCH_TICK: Duration = Duration::from_millis(1);
+/// Fuel a decision's code consumes between two yields to the executor (about as many wasm
+/// instructions: some tens of microseconds). Decisions of the example plugins use a few
+/// thousand and never yield.
+pub(crate) const YIELD_FUEL: u64 = 1_000_000;
 
-/// Advances the engine's epoch every [`EPOCH_TICK`] on its own thread, for as long as a host
-/// or a chain holds it, and keeps a copy of it that meters can read (wasmtime does not expose
-/// the engine's).
-pub(crate) struct Ticker {
-    epoch: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
+/// Fuel a decision starts with: no budget in instructions, only the deadline in time.
+pub(crate) const FUEL: u64 = u64::MAX;
 
-impl Ticker {
-    pub fn start(engine: Engine) -> std::io::Result<Ticker> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let epoch = Arc::new(AtomicU64::new(0));
-        let (stopped, ticks) = (Arc::clone(&stop), Arc::clone(&epoch));
-        let thread =
-            std::thread::Builder::new().name("ringway-plugin-epoch".into()).spawn(move || {
-                while !stopped.load(Ordering::Relaxed) {
-                    std::thread::sleep(EPOCH_TICK);
-                    ticks.fetch_add(1, Ordering::Relaxed);
-                    engine.increment_epoch();
-                }
-            })?;
-        Ok(Ticker { epoch, stop, thread: Some(thread) })
-    }
+/// A decision ran past its deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the decision ran past its deadline")]
+pub(crate) struct Overrun;
 
-    /// The ticks since the ticker started.
-    pub fn epoch(&self) -> Arc<AtomicU64> {
-        Arc::clone(&self.epoch)
-    }
-}
-
-impl Drop for Ticker {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// One decision's charge against its deadline, shared by the store's epoch callback and the
-/// future that drives the decision ([`Meter::watch`]).
+/// One decision's charge against its deadline, shared by [`Meter::watch`] (which measures
+/// polls) and the store's host imports (which ask [`Meter::check`]).
 pub(crate) struct Meter {
-    /// The deadline in ticks.
-    deadline: u64,
-    /// Ticks charged so far.
+    deadline: Duration,
+    /// When the meter was made: the origin of the nanosecond counts below.
+    origin: Instant,
+    /// Nanoseconds charged by the polls and waits that have ended.
     charged: AtomicU64,
-    /// The decision's last `Pending` was the meter's own yield, not a wait of the plugin's.
-    yielded: AtomicBool,
-    /// The ticker's epoch.
-    epoch: Arc<AtomicU64>,
+    /// When the poll in progress started, in nanoseconds since `origin` (0: none).
+    polling_since: AtomicU64,
+    /// The clock (the system's monotonic clock but in tests).
+    now: fn() -> Instant,
+}
+
+#[allow(clippy::disallowed_methods, reason = "a deadline is measured against the clock")]
+fn now() -> Instant {
+    Instant::now()
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Meter {
-    pub fn new(deadline: u64, epoch: Arc<AtomicU64>) -> Arc<Meter> {
+    pub fn new(deadline: Duration) -> Arc<Meter> {
+        Meter::with_clock(deadline, now)
+    }
+
+    fn with_clock(deadline: Duration, now: fn() -> Instant) -> Arc<Meter> {
         Arc::new(Meter {
             deadline,
+            origin: now(),
             charged: AtomicU64::new(0),
-            yielded: AtomicBool::new(false),
-            epoch,
+            polling_since: AtomicU64::new(0),
+            now,
         })
     }
 
-    /// The store's epoch callback: the plugin's code observed a tick. Set the store's deadline
-    /// one tick ahead before the first call.
-    pub fn on_tick<T>(
-        self: &Arc<Self>,
-    ) -> impl FnMut(StoreContextMut<'_, T>) -> wasmtime::Result<UpdateDeadline> + Send + Sync + 'static
-    {
-        let meter = Arc::clone(self);
-        move |_| {
-            let charged = meter.charged.fetch_add(1, Ordering::Relaxed) + 1;
-            if charged >= meter.deadline {
-                return Ok(UpdateDeadline::Interrupt);
-            }
-            meter.yielded.store(true, Ordering::Relaxed);
-            Ok(UpdateDeadline::Yield(1))
-        }
+    /// Whether the decision is past its deadline, counting the poll in progress. Host imports
+    /// call it first and trap with the error.
+    pub fn check(&self) -> Result<(), Overrun> {
+        let since = self.polling_since.load(Ordering::Relaxed);
+        let running = if since == 0 {
+            0
+        } else {
+            nanos((self.now)().duration_since(self.origin)).saturating_sub(since)
+        };
+        let charged = self.charged.load(Ordering::Relaxed).saturating_add(running);
+        if charged >= nanos(self.deadline) { Err(Overrun) } else { Ok(()) }
     }
 
-    /// Drives `decision`, charging the ticks the plugin spends waiting on a host future of its
-    /// own asking (not the meter's yields).
-    pub async fn watch<F: Future>(&self, decision: F) -> F::Output {
+    fn charge(&self, duration: Duration) -> u64 {
+        self.charged.fetch_add(nanos(duration), Ordering::Relaxed).saturating_add(nanos(duration))
+    }
+
+    /// Drives `decision` to its end, or until it yields past its deadline.
+    pub async fn watch<F: Future>(&self, decision: F) -> Result<F::Output, Overrun> {
         let mut decision = std::pin::pin!(decision);
         let mut waiting_since = None;
         std::future::poll_fn(|cx| {
+            let start = (self.now)();
             if let Some(since) = waiting_since.take() {
-                let waited = self.epoch.load(Ordering::Relaxed).saturating_sub(since);
-                self.charged.fetch_add(waited, Ordering::Relaxed);
+                self.charge(start.saturating_duration_since(since));
             }
-            let poll = decision.as_mut().poll(cx);
-            if poll.is_pending() && !self.yielded.swap(false, Ordering::Relaxed) {
-                waiting_since = Some(self.epoch.load(Ordering::Relaxed));
+            // At least 1: 0 means "not polling".
+            let since = nanos(start.duration_since(self.origin)).max(1);
+            self.polling_since.store(since, Ordering::Relaxed);
+            // Whether the decision woke itself before returning `Pending` (a fuel yield) or
+            // waits for something else (a wait of its own asking, charged as wall time).
+            let flag = Arc::new(SelfWake { woken: AtomicBool::new(false), waker: cx.waker().clone() });
+            let waker = Waker::from(Arc::clone(&flag));
+            let poll = decision.as_mut().poll(&mut Context::from_waker(&waker));
+            let end = (self.now)();
+            self.polling_since.store(0, Ordering::Relaxed);
+            let charged = self.charge(end.saturating_duration_since(start));
+            match poll {
+                Poll::Ready(output) => Poll::Ready(Ok(output)),
+                Poll::Pending if charged >= nanos(self.deadline) => Poll::Ready(Err(Overrun)),
+                Poll::Pending => {
+                    if !flag.woken.load(Ordering::Relaxed) {
+                        waiting_since = Some(end);
+                    }
+                    Poll::Pending
+                }
             }
-            poll
         })
         .await
+    }
+}
+
+/// The waker a decision is polled with: records a wake, and passes it on.
+struct SelfWake {
+    woken: AtomicBool,
+    waker: Waker,
+}
+
+impl Wake for SelfWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Relaxed);
+        self.waker.wake_by_ref();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::task::{Context, Poll, Waker};
+    use std::cell::Cell;
 
-    fn meter(deadline: u64) -> (Arc<Meter>, Arc<AtomicU64>) {
-        let epoch = Arc::new(AtomicU64::new(100));
-        (Meter::new(deadline, Arc::clone(&epoch)), epoch)
+    thread_local! {
+        /// The test clock: a fixed origin plus what the test has advanced it by.
+        static ELAPSED: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+        static ORIGIN: Instant = now();
     }
 
-    #[test]
-    fn yields_are_free_and_waits_are_charged_by_the_epoch() {
-        let (meter, epoch) = meter(10);
-        let mut step = 0;
-        // A decision that yields like the meter (step 0), then waits like a WASI poll (step 1).
-        let decision = std::future::poll_fn(|cx| {
-            step += 1;
-            match step {
-                1 => {
-                    meter.yielded.store(true, Ordering::Relaxed);
-                    cx.waker().wake_by_ref();
-                    Poll::Pending
-                }
-                2 => Poll::Pending,
-                _ => Poll::Ready(()),
+    fn fake_now() -> Instant {
+        ORIGIN.with(|origin| *origin + ELAPSED.with(Cell::get))
+    }
+
+    fn advance(by: Duration) {
+        ELAPSED.with(|elapsed| elapsed.set(elapsed.get() + by));
+    }
+
+    fn meter(deadline_ms: u64) -> Arc<Meter> {
+        Meter::with_clock(Duration::from_millis(deadline_ms), fake_now)
+    }
+
+    /// A decision that runs `per_poll` in each poll and ends at its `polls`th; between polls it
+    /// either yields (wakes itself) or waits (does not).
+    fn decision(polls: u32, per_poll: Duration, yields: bool) -> impl Future<Output = u32> {
+        let mut n = 0;
+        std::future::poll_fn(move |cx| {
+            advance(per_poll);
+            n += 1;
+            if n == polls {
+                return Poll::Ready(n);
             }
-        });
-        let mut watched = std::pin::pin!(meter.watch(decision));
+            if yields {
+                cx.waker().wake_by_ref();
+            }
+            Poll::Pending
+        })
+    }
+
+    /// Polls `future` to its end, running `between` after every `Pending`.
+    fn drive<F: Future>(future: F, mut between: impl FnMut()) -> F::Output {
+        let mut future = std::pin::pin!(future);
         let mut cx = Context::from_waker(Waker::noop());
-        assert!(watched.as_mut().poll(&mut cx).is_pending());
-        epoch.fetch_add(50, Ordering::Relaxed); // descheduled after the yield: not charged
-        assert!(watched.as_mut().poll(&mut cx).is_pending());
-        epoch.fetch_add(3, Ordering::Relaxed); // the plugin's own wait: charged
-        assert!(watched.as_mut().poll(&mut cx).is_ready());
-        assert_eq!(meter.charged.load(Ordering::Relaxed), 3);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            between();
+        }
+    }
+
+    fn charged(meter: &Meter) -> Duration {
+        Duration::from_nanos(meter.charged.load(Ordering::Relaxed))
     }
 
     #[test]
-    fn each_observed_tick_yields_until_the_one_that_reaches_the_deadline_interrupts() {
-        let (meter, _) = meter(3);
-        let mut store = wasmtime::Store::<()>::default();
-        let mut on_tick = meter.on_tick::<()>();
-        for _ in 0..2 {
-            let update = on_tick(wasmtime::AsContextMut::as_context_mut(&mut store)).unwrap();
-            assert!(matches!(update, UpdateDeadline::Yield(1)));
-            assert!(meter.yielded.swap(false, Ordering::Relaxed), "watch knows it was a yield");
-        }
-        let update = on_tick(wasmtime::AsContextMut::as_context_mut(&mut store)).unwrap();
-        assert!(matches!(update, UpdateDeadline::Interrupt));
+    fn the_time_between_a_yield_and_the_next_poll_is_not_charged() {
+        let meter = meter(30);
+        // Five polls of 2 ms, 20 ms descheduled after each: 10 ms charged of 90 ms.
+        let watched = meter.watch(decision(5, Duration::from_millis(2), true));
+        assert_eq!(drive(watched, || advance(Duration::from_millis(20))), Ok(5));
+        assert_eq!(charged(&meter), Duration::from_millis(10));
+    }
+
+    #[test]
+    fn a_wait_of_the_plugins_own_is_charged_as_wall_time() {
+        let meter = meter(30);
+        let watched = meter.watch(decision(2, Duration::from_millis(1), false));
+        assert_eq!(drive(watched, || advance(Duration::from_millis(20))), Ok(2));
+        assert_eq!(charged(&meter), Duration::from_millis(22));
+    }
+
+    #[test]
+    fn a_decision_that_keeps_running_is_stopped_at_its_first_yield_past_the_deadline() {
+        let meter = meter(10);
+        let mut yields = 0;
+        let watched = meter.watch(decision(u32::MAX, Duration::from_millis(3), true));
+        assert_eq!(drive(watched, || yields += 1), Err(Overrun));
+        assert_eq!(yields, 3, "charged 3, 6, 9 ms, then 12 ms: stopped at the fourth poll's end");
+    }
+
+    #[test]
+    fn check_counts_the_poll_in_progress() {
+        let meter = meter(5);
+        assert_eq!(meter.check(), Ok(()));
+        let inside = Arc::clone(&meter);
+        let decision = std::future::poll_fn(move |_| {
+            let before = inside.check();
+            advance(Duration::from_millis(6));
+            Poll::Ready((before, inside.check()))
+        });
+        let (before, after) = drive(meter.watch(decision), || {}).expect("ends in its first poll");
+        assert_eq!((before, after), (Ok(()), Err(Overrun)));
+        assert_eq!(meter.check(), Err(Overrun), "the ended poll is charged");
     }
 }

@@ -3,13 +3,13 @@
 //!
 //! ## Model
 //!
-//! A [`PluginHost`] owns the engine (pooling allocator, epoch interruption) and the linker (the
+//! A [`PluginHost`] owns the engine (pooling allocator, fuel) and the linker (the
 //! host imports of `ringway:plugin/host`, and WASI with nothing granted: no preopened
 //! directories, no environment, no sockets; stderr is captured for trap messages).
 //! [`PluginHost::load`] compiles every `[[plugins]]` entry ([`PluginsConfig`]) and
 //! pre-instantiates it into an immutable [`PluginChain`]. Each decision then takes a **fresh
-//! instance** from the pool, under the plugin's **deadline** (default 10 ms, counted in epoch
-//! ticks of the plugin's own running time: see `deadline`) and **memory cap** (a
+//! instance** from the pool, under the plugin's **deadline** (default 10 ms of the plugin's own
+//! running time: see `deadline`) and **memory cap** (a
 //! `ResourceLimiter`, default 16 MiB), calls one export, and drops the instance: nothing leaks
 //! from one call to the next except what the plugin writes to its key-value store
 //! ([`PluginStore`]).
@@ -27,7 +27,7 @@
 //! per call: let chain = shared.current();               // Arc snapshot: a reload mid-call
 //!                                                       // does not change this call's plugins
 //!           let decide = async move { chain.decide(&request).await };
-//!           poll it once on the shard; Pending (it ran into a tick) → tokio::spawn the rest
+//!           poll it once on the shard; Pending (it yielded) → tokio::spawn the rest
 //!             Ok(ChainDecision { decision, decided_by }) → walk decision's targets
 //!             Err(e)                                     → answer e.decision(), log e
 //!           targets exhausted and decided_by = Some(p):
@@ -39,8 +39,9 @@
 //!
 //! The chain's methods are `async` and their futures `Send` (and `'static` once they own their
 //! chain and request). A decision runs its plugin's code inside `poll` (on a pooled fiber
-//! stack), and yields to the executor at every epoch tick its code observes, so a plugin that
-//! spins holds an executor thread for about a tick at a time, never for its whole deadline.
+//! stack), and yields to the executor every million wasm instructions or so, so a plugin that
+//! spins holds an executor thread for tens of microseconds at a time, never for its whole
+//! deadline.
 //! Nearly every decision ends in its first poll (microseconds); never `.await` one inside a
 //! task that serves other calls, which would wait for its whole deadline: poll it once, and
 //! spawn it if it yields. Tools and tests without a runtime use [`block_on`]. At most [`HostSettings::max_instances`] decisions are in
@@ -49,8 +50,8 @@
 //!
 //! ## Layout
 //!
-//! `config` (the `[[plugins]]` shape, [`Fallback`]), `deadline` (the epoch ticker and what a
-//! decision is charged), `error` ([`LoadError`], [`PluginError`]),
+//! `config` (the `[[plugins]]` shape, [`Fallback`]), `deadline` (what a decision is charged and
+//! how it is stopped), `error` ([`LoadError`], [`PluginError`]),
 //! `env` ([`HostEnv`]: tables, balances, clock, store), `state` (one decision's store and the
 //! host imports), `convert` (request and decision ↔ WIT, with the checks on plugin answers),
 //! `harness` ([`test_call`], behind `ringway plugin test`).
@@ -65,7 +66,6 @@ mod state;
 
 pub use config::{DEFAULT_DEADLINE, DEFAULT_MEMORY, Fallback, PluginConfig, PluginsConfig};
 pub use convert::MAX_TARGETS;
-pub use deadline::EPOCH_TICK;
 pub use env::{
     Balance, Balances, Clock, FixedClock, HostEnv, MAX_KEY, MAX_KEYS, MAX_VALUE, MemoryStore,
     NoBilling, PluginStore, StoreRefusal, SystemClock,
@@ -78,13 +78,12 @@ use crate::{Decision, RouteRequest};
 use arc_swap::ArcSwap;
 use bindings::ringway::plugin::types as wit;
 use bindings::{Router, RouterPre};
-use deadline::{Meter, Ticker};
+use deadline::{FUEL, Meter, Overrun, YIELD_FUEL};
 use ringway_sdk::StatusLine;
 use state::{CallState, MemoryCapReached, PluginMeta};
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 use wasmtime::component::{
     Component, ComponentExportIndex, ComponentNamedList, HasSelf, InstancePre, Lift, Linker, Lower,
@@ -96,7 +95,12 @@ use wasmtime::{
 /// Generated from the contract; the host implements `ringway:plugin/host` in `state`.
 mod bindings {
     #![allow(missing_docs)]
-    wasmtime::component::bindgen!({ path: "../sdk/wit", world: "router" });
+    wasmtime::component::bindgen!({
+        path: "../sdk/wit",
+        world: "router",
+        // Every host import may trap: it checks the decision's deadline first.
+        imports: { default: trappable },
+    });
 }
 
 /// Most bytes of a pooled memory or table slot that stay resident between instances, reset by
@@ -128,7 +132,6 @@ impl Default for HostSettings {
 pub struct PluginHost {
     engine: Engine,
     linker: Linker<CallState>,
-    ticker: Arc<Ticker>,
     settings: HostSettings,
 }
 
@@ -139,8 +142,7 @@ impl std::fmt::Debug for PluginHost {
 }
 
 impl PluginHost {
-    /// Creates the engine (reserving the instance pool) and the linker, and starts the epoch
-    /// ticker.
+    /// Creates the engine (reserving the instance pool) and the linker.
     pub fn new(settings: HostSettings) -> Result<PluginHost, LoadError> {
         let engine_error = |e: &dyn std::fmt::Display| LoadError {
             plugin: None,
@@ -170,14 +172,14 @@ impl PluginHost {
             pool.pagemap_scan(Enabled::Yes).linear_memory_keep_resident(KEEP_RESIDENT);
         }
         tracing::debug!(pagemap_scan, "plugin instance pool");
-        // Decisions run on fibers (`call_async`) so that they can yield at every epoch tick. A
+        // Decisions run on fibers (`call_async`) so that they can yield as they burn fuel. A
         // fiber stack comes from the pool and stays resident: it is not zeroed between
         // decisions, as the blocking threads' stacks that ran them before never were either
         // (wasm code never reads a stack slot it did not write).
         let mut config = Config::new();
         config
             .wasm_component_model(true)
-            .epoch_interruption(true)
+            .consume_fuel(true)
             .async_stack_size(FIBER_STACK)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| engine_error(&e))?;
@@ -185,8 +187,7 @@ impl PluginHost {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| engine_error(&e))?;
         Router::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(|e| engine_error(&e))?;
-        let ticker = Ticker::start(engine.clone()).map_err(|e| engine_error(&e))?;
-        Ok(PluginHost { engine, linker, ticker: Arc::new(ticker), settings })
+        Ok(PluginHost { engine, linker, settings })
     }
 
     /// Compiles and pre-instantiates every plugin of `config`, in order. Relative paths are
@@ -218,7 +219,6 @@ impl PluginHost {
                 .map_err(|e| fail(LoadErrorKind::Link(format!("{e:#}"))))?;
             let exports = RouterExports::find(&component)
                 .ok_or_else(|| fail(LoadErrorKind::Link("a `router` export is missing".into())))?;
-            let ticks = settings.deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos()).max(1);
             plugins.push(LoadedPlugin {
                 meta: Arc::new(PluginMeta {
                     name: settings.name.as_str().into(),
@@ -228,14 +228,12 @@ impl PluginHost {
                 pre: pre.instance_pre().clone(),
                 exports,
                 engine: self.engine.clone(),
-                epoch: self.ticker.epoch(),
                 deadline: settings.deadline,
-                deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX),
                 fallback: settings.fallback,
                 settings: convert::settings_to_wit(&settings.settings),
             });
         }
-        Ok(PluginChain { plugins, _ticker: Some(Arc::clone(&self.ticker)) })
+        Ok(PluginChain { plugins })
     }
 
     /// How many plugin instances are alive right now (pooled slots in use): zero between
@@ -286,8 +284,6 @@ pub struct HangupInfo {
 #[derive(Default)]
 pub struct PluginChain {
     plugins: Vec<LoadedPlugin>,
-    /// Keeps the deadlines ticking while any chain is in use, even if the host is gone.
-    _ticker: Option<Arc<Ticker>>,
 }
 
 impl std::fmt::Debug for PluginChain {
@@ -301,10 +297,7 @@ struct LoadedPlugin {
     pre: InstancePre<CallState>,
     exports: RouterExports,
     engine: Engine,
-    /// The ticker's epoch, which the deadline meter reads.
-    epoch: Arc<AtomicU64>,
     deadline: Duration,
-    deadline_ticks: u64,
     fallback: Fallback,
     settings: Vec<wit::Pair>,
 }
@@ -460,12 +453,13 @@ impl LoadedPlugin {
         Params: ComponentNamedList + Lower + Send + Sync,
         Return: ComponentNamedList + Lift + Send + Sync + 'static,
     {
-        let mut store = Store::new(&self.engine, CallState::new(Arc::clone(&self.meta), request));
+        let meter = Meter::new(self.deadline);
+        let state = CallState::new(Arc::clone(&self.meta), request, Arc::clone(&meter));
+        let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
-        let meter = Meter::new(self.deadline_ticks, Arc::clone(&self.epoch));
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(meter.on_tick());
+        let fuelled = store.set_fuel(FUEL).and_then(|()| store.fuel_async_yield_interval(Some(YIELD_FUEL)));
         async move {
+            fuelled.map_err(|e| self.classify(e, &store, true))?;
             let outcome = meter
                 .watch(async {
                     let instance = self.pre.instantiate_async(&mut store).await;
@@ -474,7 +468,8 @@ impl LoadedPlugin {
                         .map_err(|e| (e, true))?;
                     func.call_async(&mut store, params).await.map_err(|e| (e, false))
                 })
-                .await;
+                .await
+                .unwrap_or_else(|overrun| Err((overrun.into(), false)));
             outcome.map_err(|(e, instantiating)| self.classify(e, &store, instantiating))
         }
     }
@@ -488,10 +483,10 @@ impl LoadedPlugin {
     ) -> PluginError {
         let kind = if store.data().limits.exceeded || error.is::<MemoryCapReached>() {
             PluginErrorKind::Memory(self.meta.memory)
-        } else if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+        } else if error.is::<Overrun>() {
             PluginErrorKind::Deadline(self.deadline)
         } else if let Some(trap) = error.downcast_ref::<Trap>() {
-            let stderr = store.data().stderr.contents();
+            let stderr = store.data().stderr();
             let stderr = String::from_utf8_lossy(&stderr);
             // The panic message, without Rust's advice about backtraces.
             let lines: Vec<&str> = stderr

@@ -1,10 +1,11 @@
 //! One decision's store: the data a fresh instance runs against (its WASI context with nothing
-//! granted, its memory cap, its plugin's identity and environment) and the host imports of
-//! `ringway:plugin/host` that read it.
+//! granted, its memory cap, its deadline meter, its plugin's identity and environment) and the
+//! host imports of `ringway:plugin/host` that read it.
 
 use super::bindings::ringway::plugin::host::{self, Level};
 use super::bindings::ringway::plugin::types;
 use super::convert::decision_to_wit;
+use super::deadline::Meter;
 use super::env::{Balance, HostEnv, MAX_KEY, MAX_VALUE, StoreRefusal};
 use crate::RouteRequest;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -33,41 +34,60 @@ pub(crate) struct PluginMeta {
 
 /// The store data of one decision.
 pub(crate) struct CallState {
-    wasi: WasiCtx,
+    /// Made at the plugin's first WASI call: most decisions make none.
+    wasi: Option<Wasi>,
     table: ResourceTable,
     pub limits: MemoryCap,
-    pub stderr: MemoryOutputPipe,
+    meter: Arc<Meter>,
     meta: Arc<PluginMeta>,
     call_id: String,
     log_lines: u32,
 }
 
-impl CallState {
-    pub fn new(meta: Arc<PluginMeta>, request: &RouteRequest) -> CallState {
+/// A decision's WASI context and the stderr it writes to.
+struct Wasi {
+    ctx: WasiCtx,
+    stderr: MemoryOutputPipe,
+}
+
+impl Wasi {
+    fn new() -> Wasi {
         let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
         // Nothing is granted: no preopened directories, no environment, no arguments, no
         // sockets, no name lookups. stdout is discarded; stderr is kept for trap messages.
-        let wasi = WasiCtx::builder()
+        let ctx = WasiCtx::builder()
             .stderr(stderr.clone())
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .build();
+        Wasi { ctx, stderr }
+    }
+}
+
+impl CallState {
+    pub fn new(meta: Arc<PluginMeta>, request: &RouteRequest, meter: Arc<Meter>) -> CallState {
         CallState {
-            wasi,
+            wasi: None,
             table: ResourceTable::new(),
             limits: MemoryCap { cap: meta.memory, exceeded: false },
-            stderr,
+            meter,
             call_id: request.call_id.clone(),
             meta,
             log_lines: 0,
         }
     }
+
+    /// What the plugin wrote to stderr (a Rust plugin's panic message).
+    pub fn stderr(&self) -> Vec<u8> {
+        self.wasi.as_ref().map(|wasi| wasi.stderr.contents().to_vec()).unwrap_or_default()
+    }
 }
 
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        let wasi = self.wasi.get_or_insert_with(Wasi::new);
+        WasiCtxView { ctx: &mut wasi.ctx, table: &mut self.table }
     }
 }
 
@@ -126,11 +146,14 @@ impl std::fmt::Display for Fields<'_> {
 
 impl types::Host for CallState {}
 
+// Every import checks the deadline first: a loop of imports runs little wasm, so it burns little
+// fuel and yields seldom (see `deadline`).
 impl host::Host for CallState {
-    fn log(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
+    fn log(&mut self, level: Level, message: String, fields: Vec<(String, String)>) -> Result<()> {
+        self.meter.check()?;
         self.log_lines += 1;
         if self.log_lines > MAX_LOG_LINES {
-            return;
+            return Ok(());
         }
         let mut message = message;
         if message.len() > MAX_LOG_MESSAGE {
@@ -158,57 +181,75 @@ impl host::Host for CallState {
             Level::Warn => emit!(tracing::Level::WARN),
             Level::Error => emit!(tracing::Level::ERROR),
         }
+        Ok(())
     }
 
-    fn now(&mut self) -> (u64, u32) {
+    fn now(&mut self) -> Result<(u64, u32)> {
+        self.meter.check()?;
         let since = self.meta.env.clock.now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        (since.as_secs(), since.subsec_nanos())
+        Ok((since.as_secs(), since.subsec_nanos()))
     }
 
-    fn kv_get(&mut self, key: String) -> Option<String> {
-        self.meta.env.store.get(&self.meta.name, &key)
+    fn kv_get(&mut self, key: String) -> Result<Option<String>> {
+        self.meter.check()?;
+        Ok(self.meta.env.store.get(&self.meta.name, &key))
     }
 
-    fn kv_set(&mut self, key: String, value: String) -> std::result::Result<(), host::KvError> {
+    fn kv_set(
+        &mut self,
+        key: String,
+        value: String,
+    ) -> Result<std::result::Result<(), host::KvError>> {
+        self.meter.check()?;
         if key.len() > MAX_KEY || value.len() > MAX_VALUE {
-            return Err(host::KvError::TooLarge);
+            return Ok(Err(host::KvError::TooLarge));
         }
-        self.meta.env.store.set(&self.meta.name, &key, &value).map_err(|refusal| match refusal {
+        let stored = self.meta.env.store.set(&self.meta.name, &key, &value);
+        Ok(stored.map_err(|refusal| match refusal {
             StoreRefusal::Full => host::KvError::Full,
-        })
+        }))
     }
 
-    fn kv_delete(&mut self, key: String) {
+    fn kv_delete(&mut self, key: String) -> Result<()> {
+        self.meter.check()?;
         self.meta.env.store.delete(&self.meta.name, &key);
+        Ok(())
     }
 
-    fn lookup_route(&mut self, number: String, tariff_plan: Option<String>) -> types::Decision {
+    fn lookup_route(
+        &mut self,
+        number: String,
+        tariff_plan: Option<String>,
+    ) -> Result<types::Decision> {
+        self.meter.check()?;
         let mut request = RouteRequest::new(format!("sip:{number}@lookup"));
         if request.dialed.as_deref() != Some(number.as_str()) {
             // Not a user part that survives a URI (an `@`, a `;`): nothing to look up.
-            return types::Decision::Continue;
+            return Ok(types::Decision::Continue);
         }
         request.tariff_plan = tariff_plan;
         // The same call always gets the same order among equal-priority gateways.
         let mut hasher = DefaultHasher::new();
         self.call_id.hash(&mut hasher);
         let env = &self.meta.env;
-        decision_to_wit(&env.tables.route(&request, &*env.gateways, hasher.finish()))
+        Ok(decision_to_wit(&env.tables.route(&request, &*env.gateways, hasher.finish())))
     }
 
-    fn check_number(&mut self, number: String) -> host::NumberCheck {
-        match self.meta.env.tables.check_number(&number) {
+    fn check_number(&mut self, number: String) -> Result<host::NumberCheck> {
+        self.meter.check()?;
+        Ok(match self.meta.env.tables.check_number(&number) {
             None => host::NumberCheck::NotANumber,
             Some((normalized, true)) => host::NumberCheck::Valid(normalized),
             Some((normalized, false)) => host::NumberCheck::Invalid(normalized),
-        }
+        })
     }
 
-    fn account_balance(&mut self, account: String) -> host::Balance {
-        match self.meta.env.balances.balance(&account) {
+    fn account_balance(&mut self, account: String) -> Result<host::Balance> {
+        self.meter.check()?;
+        Ok(match self.meta.env.balances.balance(&account) {
             Balance::Unknown => host::Balance::Unknown,
             Balance::Amount(minor) => host::Balance::Amount(minor),
-        }
+        })
     }
 }
 

@@ -31,8 +31,8 @@ pub fn plugin(name: &str) -> PathBuf {
 /// A `[[plugins]]` entry for `name` with extra TOML lines (limits, `[plugins.settings]`).
 pub fn entry(name: &str, extra: &str) -> String {
     let path = plugin(name);
-    // Healthy plugins get a roomy deadline: a decision is charged only the ticks it is seen
-    // running, but an unoptimised test build of the host is slow enough to be seen at a few.
+    // Healthy plugins get a roomy deadline: a decision is charged only the time it is seen
+    // running, but an unoptimised test build of the host on a busy machine runs slowly.
     // Fault plugins keep the default unless the test says otherwise, since the deadline is
     // what some of them test.
     let deadline = if name.starts_with("faulty-") || extra.contains("deadline_ms") {

@@ -1,4 +1,4 @@
-//! Test fixture: a plugin whose `route` never returns. The host's epoch deadline must stop it.
+//! Test fixture: a plugin whose `route` never returns. The host's deadline must stop it.
 
 use ringway_sdk::plugin::{Call, Decision, Plugin};
 use std::hint::black_box;
