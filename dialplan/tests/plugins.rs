@@ -191,9 +191,17 @@ utc_offset_minutes = 180
     let evening = targets(decide(monday_utc(15, 0)));
     assert_eq!(gateways(&evening), ["overflow"], "18:00 Moscow: closed");
     assert_eq!(evening[0].number, "+74951234567");
-    assert_eq!(evening[0].headers.set, [("x-ringway-overflow".into(), "after-hours".into())]);
+    assert_eq!(
+        evening[0].headers.set,
+        [
+            ("x-ringway-overflow".into(), "after-hours".into()),
+            ("x-ringway-overflow-count".into(), "1".into())
+        ]
+    );
     let sunday = FixedClock(monday_utc(12, 0).0 - Duration::from_secs(86_400));
-    assert_eq!(gateways(&targets(decide(sunday))), ["overflow"], "Sunday noon: closed");
+    let sunday = targets(decide(sunday));
+    assert_eq!(gateways(&sunday), ["overflow"], "Sunday noon: closed");
+    assert_eq!(sunday[0].headers.set[1], ("x-ringway-overflow-count".into(), "2".into()));
     assert_eq!(store.get_count(), 2, "each overflowed call is counted in the plugin's store");
 }
 

@@ -11,7 +11,7 @@ use crate::b2bua::{Failover, HeaderPolicy, Plan, RouteInfo, Target};
 use crate::config::{ListenSpec, Settings};
 use crate::location::LocationView;
 use crate::sip::{Flow, Transport};
-use ringway_dialplan::wasm::{HostEnv, HostSettings, LoadError, PluginChain, PluginHost, PluginIndex, PluginsConfig, SharedChain};
+use ringway_dialplan::wasm::{HostEnv, HostSettings, LoadError, PluginChain, PluginHost, PluginIndex, PluginStore, PluginsConfig, SharedChain};
 use ringway_dialplan::asterisk::{Channel, CivilTime, Destination, DialResult, DialTarget, Dialplan, FsResolver, Machine};
 use ringway_dialplan::{Availability, Decision, GatewayStatus, RouteRequest, Tables};
 use std::sync::Arc;
@@ -187,8 +187,9 @@ impl CallPolicy {
     }
 
     /// Loads the `[[plugins]]` chain (compiling each component); routing asks it before the
-    /// built-in tables. Without plugins nothing is loaded.
-    pub fn with_plugins(mut self, config: &PluginsConfig) -> Result<CallPolicy, LoadError> {
+    /// built-in tables, and its plugins keep their `host.kv-*` values in `store`. Without plugins
+    /// nothing is loaded.
+    pub fn with_plugins(mut self, config: &PluginsConfig, store: Arc<dyn PluginStore>) -> Result<CallPolicy, LoadError> {
         if config.plugins.is_empty() {
             return Ok(self);
         }
@@ -196,6 +197,7 @@ impl CallPolicy {
         let env = HostEnv {
             tables: self.tables.clone(),
             gateways: self.gateways.clone(),
+            store,
             ..HostEnv::default()
         };
         let chain = SharedChain::new(host.load(config, &env)?);
@@ -470,8 +472,8 @@ impl CallPolicy {
         self.tables_plan(&self.route_request(info), listen, seed)
     }
 
-    /// Where a call goes with plugins: `chain` first (a future that yields at every epoch tick a
-    /// plugin runs into: poll it once on the shard, spawn it if it yields), then the
+    /// Where a call goes with plugins: `chain` first (a future that yields every slice of fuel a
+    /// plugin burns: poll it once on the shard, spawn it if it yields), then the
     /// built-in tables when every plugin says continue. Call [`local_plan`](Self::local_plan)
     /// first: registered users are not the plugins' business.
     /// The plugin that decided, if one did, is returned too: it is asked again (`on-failure`)

@@ -27,7 +27,7 @@ use crate::registrar::{Directory, Registrar};
 use crate::shard::{Links, Shard};
 use crate::sip::digest::Digest;
 use crate::sip::ident::shard_of_user;
-use crate::store::{Binding, LocationStore};
+use crate::store::{Binding, LocationStore, PluginKv};
 use crate::transport::guard::Guard;
 use std::time::Instant;
 use crate::sip::Transport;
@@ -51,9 +51,11 @@ pub enum StartError {
         /// The I/O error.
         source: io::Error,
     },
-    /// The location store could not be opened (locked by another process, corrupt, no access).
-    #[error("cannot open the location store in {}", path.display())]
+    /// A store could not be opened (locked by another process, corrupt, no access).
+    #[error("cannot open the {what} in {}", path.display())]
     Store {
+        /// Which store: "location store", "plugin store".
+        what: &'static str,
         /// The data directory.
         path: PathBuf,
         /// Why.
@@ -145,11 +147,17 @@ pub async fn run_with(
         tracing::error!("routing tables rejected after validation; routing is off");
         ringway_dialplan::Tables::default()
     });
-    let calls = Arc::new(CallPolicy::new(&settings, tables).with_plugins(&settings.plugins)?.with_dialplan(&settings)?);
+    let plugin_kv = Arc::new(
+        PluginKv::open(&settings.data_dir)
+            .map_err(|source| StartError::Store { what: "plugin store", path: settings.data_dir.clone(), source })?,
+    );
+    let calls = Arc::new(
+        CallPolicy::new(&settings, tables).with_plugins(&settings.plugins, plugin_kv.clone())?.with_dialplan(&settings)?,
+    );
     let reload = plugin_reloader(settings.source.clone(), calls.clone());
     let sip = bind_sip(&settings, &mut bound)?;
     let (store, loaded) = LocationStore::open(&settings.data_dir)
-        .map_err(|source| StartError::Store { path: settings.data_dir.clone(), source })?;
+        .map_err(|source| StartError::Store { what: "location store", path: settings.data_dir.clone(), source })?;
 
     // Dropping `stop_tx` resolves every `stopped(..)` future at once.
     let (stop_tx, stop_rx) = watch::channel(());
@@ -182,6 +190,7 @@ pub async fn run_with(
     tokio::join!(http_task, sip_task, trigger, hangup_task);
     // Every shard has stopped: commit what is queued and release the file.
     store.close();
+    plugin_kv.close();
     info!("ringway stopped");
     Ok(())
 }

@@ -9,7 +9,9 @@
 //! - `days`: comma-separated open days (default `mon,tue,wed,thu,fri`).
 //! - `utc_offset_minutes`: local time's offset east of UTC (default 0; fixed, no DST).
 //!
-//! Each overflowed call increments the counter `overflowed` in the plugin's key-value store.
+//! Each overflowed call increments the counter `overflowed` in the plugin's key-value store
+//! (which the server keeps on disk), and carries it to the overflow gateway in
+//! `X-Ringway-Overflow-Count`.
 
 use ringway_sdk::host;
 use ringway_sdk::plugin::{Call, Decision, Plugin, Target, Weekday, parse_hhmm};
@@ -32,10 +34,12 @@ impl Plugin for BusinessHours {
         if open_today && (open..close).contains(&minute) {
             return Decision::Continue;
         }
-        let count: u64 = host::kv_get("overflowed").and_then(|c| c.parse().ok()).unwrap_or(0);
+        let count = host::kv_get("overflowed").and_then(|c| c.parse::<u64>().ok()).unwrap_or(0) + 1;
         // A full store only loses the statistic, never the call.
-        let _ = host::kv_set("overflowed", &(count + 1).to_string());
-        let mut target = Target::gateway(overflow).set_header("X-Ringway-Overflow", "after-hours");
+        let _ = host::kv_set("overflowed", &count.to_string());
+        let mut target = Target::gateway(overflow)
+            .set_header("X-Ringway-Overflow", "after-hours")
+            .set_header("X-Ringway-Overflow-Count", count.to_string());
         if let Some(dialed) = call.dialed() {
             target = target.number(dialed);
         }

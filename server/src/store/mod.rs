@@ -1,8 +1,9 @@
 //! # store
 //!
-//! Durable storage. For now the location service of RFC 3261 §10: the registrar's bindings, kept
-//! in one embedded [redb](https://www.redb.org) file, `location.redb`, so that registrations
-//! survive a crash or a `kill -9` of the daemon.
+//! Durable storage in embedded [redb](https://www.redb.org) files in the data directory: the
+//! location service of RFC 3261 §10 (the registrar's bindings, `location.redb`, so that
+//! registrations survive a crash or a `kill -9` of the daemon), and the plugins' key-value store
+//! (`plugins.redb`, [`PluginKv`]: answered from memory, written behind).
 //!
 //! ## Durability
 //!
@@ -28,6 +29,7 @@
 //! - [`binding`]: [`Binding`] and its versioned on-disk encoding (key `aor \0 contact`, so
 //!   removing an AOR is one range delete).
 //! - `location`: [`LocationStore`], the handle, and its writer thread.
+//! - `plugin_kv`: [`PluginKv`], the WASM plugins' `host.kv-*` values.
 //!
 //! ## What it deliberately does not do
 //!
@@ -41,11 +43,13 @@
 
 pub mod binding;
 mod location;
+mod plugin_kv;
 
 use std::sync::Arc;
 
 pub use binding::{Binding, DecodeError};
 pub use location::{LocationStore, MAX_BATCH_CHANGES, StoreStats};
+pub use plugin_kv::PluginKv;
 
 /// One change to the location store, applied in the order given.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,17 +70,17 @@ pub enum Change {
     },
 }
 
-/// Why the location store could not open or could not make a change durable.
+/// Why a store could not open or could not make a change durable.
 ///
 /// The registrar maps every failure of a commit to `500 Database Error`. It is `Clone` because
 /// one failed group commit is reported to every caller in it.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     /// The file or its directory could not be read, written or synced.
-    #[error("location store I/O error: {0}")]
+    #[error("store I/O error: {0}")]
     Io(Arc<std::io::Error>),
     /// redb found its file damaged.
-    #[error("location store file is corrupt: {0}")]
+    #[error("store file is corrupt: {0}")]
     Corrupt(String),
     /// A stored binding could not be read back (unknown format or damaged record).
     #[error("stored binding {key:?} cannot be read: {reason}")]
@@ -87,17 +91,17 @@ pub enum StoreError {
         reason: DecodeError,
     },
     /// Another process has the file open.
-    #[error("location store file is already open in another process")]
+    #[error("store file is already open in another process")]
     Locked,
     /// An AOR or contact contains a NUL byte, which cannot be part of a key. Only the job that
     /// carried it fails; the others in the same group commit are unaffected.
     #[error("AOR or contact contains a NUL byte: {0:?}")]
     InvalidKey(String),
     /// The store was closed (or its writer stopped) before the change could be committed.
-    #[error("location store is closed")]
+    #[error("store is closed")]
     Closed,
     /// Any other failure reported by redb.
-    #[error("location store database error: {0}")]
+    #[error("store database error: {0}")]
     Database(Arc<redb::Error>),
 }
 
