@@ -13,7 +13,7 @@ use support::{chain, entry, env, host};
 fn the_c_blocklist_refuses_blocked_prefixes_with_403_forbidden_and_continues_otherwise() {
     let host = host();
     let settings = "[plugins.settings]\nprefixes = \" +7900, +7809 \"\n";
-    let chain = chain(&host, &entry("blocklist-c", settings), &env());
+    let chain = chain(&host, &entry("blocklist-c", &format!("billing_hooks = true\n{settings}")), &env());
     let decide = |uri: &str| block_on(chain.decide(&RouteRequest::new(uri))).expect("decides").decision;
     let cases = [
         ("sip:+79001234567@pbx", Decision::Reject(FORBIDDEN_403)),

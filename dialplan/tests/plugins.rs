@@ -65,7 +65,8 @@ fn lcr_sends_the_call_to_the_cheapest_gateways_of_the_longest_prefix() {
 #[test]
 fn lcr_on_failure_leaves_the_final_status_to_the_server() {
     let host = host();
-    let chain = chain(&host, &entry("lcr", LCR_SETTINGS), &env());
+    let chain = chain(&host, &entry("lcr", &format!("billing_hooks = true\n{LCR_SETTINGS}")), &env());
+    assert!(chain.has_billing_hooks());
     let request = RouteRequest::new("sip:+74951234567@pbx");
     let decided = block_on(chain.decide(&request)).unwrap();
     let by = decided.decided_by.expect("lcr decided");
@@ -154,6 +155,34 @@ minimum = 100
         block_on(strict.decide(&request)).unwrap().decision,
         Decision::Reject(NO_MONEY_LEFT_480)
     );
+}
+
+#[test]
+fn prepaid_guard_with_billing_hooks_totals_each_accounts_talk_time_and_without_them_is_never_told() {
+    let host = host();
+    let store = Arc::new(MemoryStore::default());
+    let env = HostEnv { store: store.clone(), ..env() };
+    let mut request = RouteRequest::new("sip:+74951234567@pbx");
+    request.account = Some("1001".into());
+    let answer = AnswerInfo { gateway: Some("carrier-a".into()), uri: "sip:+74951234567@gw".into(), setup: Duration::from_millis(800) };
+    let ended = |talk: u64| HangupInfo { answered: true, talk: Duration::from_millis(talk), status: OK_200, by_caller: true };
+    let total = || {
+        use ringway_dialplan::wasm::PluginStore;
+        store.get("prepaid-guard", "talk_ms.1001")
+    };
+
+    let quiet = chain(&host, &entry("prepaid-guard", ""), &env);
+    assert!(!quiet.has_billing_hooks());
+    assert!(block_on(quiet.on_hangup(&request, &ended(1_000))).is_empty());
+    assert_eq!(total(), None, "a plugin without billing_hooks is not called");
+
+    let hooked = chain(&host, &entry("prepaid-guard", "billing_hooks = true"), &env);
+    assert!(hooked.has_billing_hooks());
+    assert!(block_on(hooked.on_answer(&request, &answer)).is_empty());
+    assert!(block_on(hooked.on_hangup(&request, &ended(61_500))).is_empty());
+    assert_eq!(total().as_deref(), Some("61500"));
+    assert!(block_on(hooked.on_hangup(&request, &ended(2_000))).is_empty());
+    assert_eq!(total().as_deref(), Some("63500"), "the total goes on from call to call");
 }
 
 fn chain_with_unknown_rejected(

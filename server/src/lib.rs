@@ -24,10 +24,13 @@
 //!   and health, admission control; shared by the shards.
 //! - [`b2bua`]: the call engine (calls as two dialogs, failover, forking), sans I/O, driven by
 //!   each shard beside its transaction layer; [`sdp`]: offers, answers and the codec policy.
-//! - [`store`]: durable storage on redb; for now the registrar's location store, group-committed
-//!   with one fsync per batch, on its own thread.
+//! - [`billing_hooks`]: the calls a plugin chain wants to hear about, and its `on-answer` /
+//!   `on-hangup` hooks run from their events.
+//! - [`store`]: durable storage on redb: the registrar's location store, group-committed with
+//!   one fsync per batch, on its own thread, and the plugins' key-value store.
 
 pub mod b2bua;
+pub mod billing_hooks;
 pub mod calls;
 pub mod config;
 pub mod http;

@@ -55,6 +55,8 @@ pub struct Shard {
     recent_order: std::collections::VecDeque<String>,
     /// The layer's cumulative counters at the last export to metrics.
     exported: Stats,
+    /// Calls whose plugin chain wants to hear of their answer and end.
+    hooks: crate::billing_hooks::BillingHooks,
 }
 
 /// What a shard talks to in the shell.
@@ -106,6 +108,7 @@ impl Shard {
             recent_challenges: std::collections::HashMap::new(),
             recent_order: std::collections::VecDeque::new(),
             exported: Stats::default(),
+            hooks: crate::billing_hooks::BillingHooks::default(),
         }
     }
 
@@ -358,6 +361,7 @@ impl Shard {
                     Some(chain) => match calls.local_plan(&info, &self.links.location, &self.links.listen, aor) {
                         Some(plan) => plan,
                         None => {
+                            self.hooks.watch(call, &chain, || calls.route_request(&info), now);
                             let calls = calls.clone();
                             let listen = self.links.listen.clone();
                             let decide = async move {
@@ -395,6 +399,7 @@ impl Shard {
             CallEffect::Occupy { gateway } => self.links.calls.occupy(&gateway),
             CallEffect::Vacate { gateway } => self.links.calls.vacate(&gateway),
             CallEffect::Event(event) => {
+                self.hooks.handle_event(now, &event);
                 if let CallEvent::Ended { ref account, status, ref reason, .. } = event {
                     self.links.calls.release(account.as_deref());
                     self.links.metrics.call_ended(status);

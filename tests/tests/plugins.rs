@@ -6,7 +6,9 @@
 //! - a chain whose first plugin fails on every call (`on_error = "continue"`) routes 1,000
 //!   calls in a row through the next one, without the process growing;
 //! - reloading the chain (SIGHUP, `POST /plugins/reload`) while calls run drops no call, and a
-//!   reload that cannot load keeps the chain in service.
+//!   reload that cannot load keeps the chain in service;
+//! - what a plugin keeps in its key-value store is still there after a restart;
+//! - a plugin with `billing_hooks` hears of each call's answer and end.
 //!
 //! Every test needs the built plugins (`make plugins`) and fails without them. Timings are
 //! printed for the record; the bounds asserted are generous on purpose (figures belong to the
@@ -455,5 +457,56 @@ fn what_a_plugin_puts_in_its_key_value_store_is_still_there_after_the_server_res
     let ringway = Ringway::start_with_config_in(&config, data.path()).unwrap();
     let server = ringway.udp.unwrap();
     assert_eq!(overflow_count(&caller, &gateway, server, "after"), "4", "the count goes on where it stopped");
+    assert_eq!(ringway.stop().unwrap().code(), Some(0));
+}
+
+/// The first line of ringway's log holding `needle`, waiting for it up to [`WAIT`] (the hooks
+/// run beside the call, after the event that calls for them).
+fn log_line(ringway: &Ringway, needle: &str) -> String {
+    let until = Instant::now() + WAIT;
+    loop {
+        if let Some(line) = ringway.stderr().lines().find(|l| l.contains(needle)) {
+            return line.to_owned();
+        }
+        assert!(Instant::now() < until, "no log line with {needle:?}:\n{}", ringway.stderr());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_plugin_with_billing_hooks_hears_of_the_answer_and_the_end_of_each_call_its_chain_was_asked_about() {
+    const TALK: Duration = Duration::from_millis(300);
+    let caller = Peer::bind("caller");
+    let gateway = Peer::bind("gateway");
+    let dear: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let guard = entry("prepaid-guard", "prepaid_guard.wasm", &format!("{ROOMY_DEADLINE}\nbilling_hooks = true\n"));
+    let ringway = Ringway::start_with_config(&config(&[("cheap", gateway.addr()), ("dear", dear)], &(guard + &lcr_entry("cheap", "dear")))).unwrap();
+    let server = ringway.udp.unwrap();
+
+    // Answered by lcr's gateway, talked over, hung up by the caller.
+    let mut call = OutgoingCall::start(&caller, server, "sip:+74951234567@ringway.test", "hooked-1");
+    let invite = gateway.expect_request("INVITE");
+    gateway.respond(&invite, 200, "OK", "gw-1", &format!("Contact: <sip:gw@{}>\r\n", gateway.addr()), ANSWER);
+    gateway.expect_request("ACK");
+    let ok = call.expect_response(&caller, 200);
+    call.ack(&caller, &ok);
+    let answered = log_line(&ringway, "call answered");
+    assert!(answered.contains(r#"account="1001""#) && answered.contains(r#"gateway="cheap""#), "{answered}");
+    std::thread::sleep(TALK);
+    let cseq = call.bye(&caller);
+    let bye = gateway.expect_request("BYE");
+    gateway.respond(&bye, 200, "OK", "unused", "", "");
+    call.expect_bye_response(&caller, cseq, 200);
+    let ended = log_line(&ringway, "call ended");
+    assert!(ended.contains(r#"status="200 OK""#), "{ended}");
+    let talk_ms: u64 = ended.split(r#"talk_ms=""#).nth(1).and_then(|t| t.split('"').next()).and_then(|t| t.parse().ok()).unwrap_or_else(|| panic!("{ended}"));
+    assert!(talk_ms >= TALK.as_millis() as u64 && talk_ms < 10_000, "talk time from answer to BYE: {ended}");
+
+    // Refused: no rate covers +1, lcr continues and the tables answer; the hook hears the line.
+    let (refused, _) = refused_call(&caller, server, "+12125551212", "hooked-2");
+    assert_eq!(refused.start_line(), "SIP/2.0 404 Out of Order");
+    let refused_end = log_line(&ringway, r#"status="404 Out of Order""#);
+    assert!(refused_end.contains(r#"talk_ms="0""#) && refused_end.contains(&format!(r#"total_talk_ms="{talk_ms}""#)), "{refused_end}");
+    assert_eq!(warnings(&ringway), "", "no hook failed");
     assert_eq!(ringway.stop().unwrap().code(), Some(0));
 }

@@ -60,6 +60,10 @@ pub struct PluginConfig {
     /// default) or `"continue"` (skip the plugin: fail open).
     #[serde(default)]
     pub on_error: Option<String>,
+    /// Whether the server calls the plugin's billing hooks (`on-answer`, `on-hangup`) for every
+    /// call the chain was asked about (default false: each hook costs an instance per call).
+    #[serde(default)]
+    pub billing_hooks: bool,
     /// Settings handed to the plugin with every call.
     #[serde(default)]
     pub settings: toml::Table,
@@ -100,6 +104,7 @@ pub(crate) struct PluginSettings {
     pub deadline: Duration,
     pub memory: usize,
     pub fallback: Fallback,
+    pub billing_hooks: bool,
     pub settings: Vec<(String, String)>,
 }
 
@@ -137,6 +142,7 @@ impl PluginConfig {
             deadline,
             memory,
             fallback,
+            billing_hooks: self.billing_hooks,
             settings,
         })
     }

@@ -193,6 +193,7 @@ pub fn test_call(plugin: &Path, call_toml: &str) -> Result<TestReport, HarnessEr
             deadline_ms: file.plugin.deadline_ms,
             memory_mib: file.plugin.memory_mib,
             on_error: file.plugin.on_error,
+            billing_hooks: false,
             settings: file.plugin.settings,
         }],
     };

@@ -230,6 +230,7 @@ impl PluginHost {
                 engine: self.engine.clone(),
                 deadline: settings.deadline,
                 fallback: settings.fallback,
+                billing_hooks: settings.billing_hooks,
                 settings: convert::settings_to_wit(&settings.settings),
             });
         }
@@ -299,6 +300,8 @@ struct LoadedPlugin {
     engine: Engine,
     deadline: Duration,
     fallback: Fallback,
+    /// Whether `on_answer` and `on_hangup` call this plugin (`billing_hooks = true`).
+    billing_hooks: bool,
     settings: Vec<wit::Pair>,
 }
 
@@ -389,13 +392,19 @@ impl PluginChain {
         plugin.skip_if_failing_open(decision)
     }
 
-    /// Billing hook: tells every plugin the call was answered. Returns the plugins that failed
-    /// (the call goes on regardless).
+    /// Whether any plugin of the chain has its billing hooks on: the server tells the chain
+    /// about its calls' answers and ends only then.
+    pub fn has_billing_hooks(&self) -> bool {
+        self.plugins.iter().any(|p| p.billing_hooks)
+    }
+
+    /// Billing hook: tells every plugin with `billing_hooks` the call was answered. Returns the
+    /// plugins that failed (the call goes on regardless).
     pub async fn on_answer(&self, request: &RouteRequest, answer: &AnswerInfo) -> Vec<PluginError> {
         let answer = convert::answer_to_wit(answer);
         let mut call = convert::call_to_wit(request);
         let mut errors = Vec::new();
-        for plugin in &self.plugins {
+        for plugin in self.plugins.iter().filter(|p| p.billing_hooks) {
             call.settings.clone_from(&plugin.settings);
             let result = plugin.run(request, &plugin.exports.on_answer, (&call, &answer)).await;
             note_hook_failure(result, &mut errors);
@@ -403,12 +412,13 @@ impl PluginChain {
         errors
     }
 
-    /// Billing hook: tells every plugin the call ended. Returns the plugins that failed.
+    /// Billing hook: tells every plugin with `billing_hooks` the call ended. Returns the
+    /// plugins that failed.
     pub async fn on_hangup(&self, request: &RouteRequest, hangup: &HangupInfo) -> Vec<PluginError> {
         let hangup = convert::hangup_to_wit(hangup);
         let mut call = convert::call_to_wit(request);
         let mut errors = Vec::new();
-        for plugin in &self.plugins {
+        for plugin in self.plugins.iter().filter(|p| p.billing_hooks) {
             call.settings.clone_from(&plugin.settings);
             let result = plugin.run(request, &plugin.exports.on_hangup, (&call, &hangup)).await;
             note_hook_failure(result, &mut errors);
