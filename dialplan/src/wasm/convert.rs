@@ -10,6 +10,7 @@ use crate::{Decision, RouteRequest, Target};
 use ringway_sdk::catalog;
 use ringway_sdk::{StatusCode, StatusLine};
 use std::time::Duration;
+use wasmtime::component::{ComponentType, Lower};
 
 /// Most targets one decision may return.
 pub const MAX_TARGETS: usize = 16;
@@ -49,32 +50,72 @@ pub(crate) fn attempts_to_wit(attempts: &[Attempt]) -> Vec<wit::Attempt> {
         .collect()
 }
 
-/// The call as plugins see it; `settings` is filled per plugin.
-pub(crate) fn call_to_wit(request: &RouteRequest) -> wit::Call {
-    wit::Call {
-        call_id: request.call_id.clone(),
-        request_uri: request.request_uri.clone(),
-        caller: wit::Party {
-            number: request.caller.clone(),
-            display_name: request.caller_name.clone(),
-        },
-        callee: wit::Party {
-            number: request.dialed.clone(),
-            display_name: request.callee_name.clone(),
-        },
-        account: request.account.clone(),
-        tariff_plan: request.tariff_plan.clone(),
+/// The call as plugins see it (the WIT `call` record), borrowed from the request: lowered
+/// into the guest straight from the server's strings, with no owned copy made per decision.
+/// `settings` is set per plugin.
+#[derive(ComponentType, Lower)]
+#[component(record)]
+pub(crate) struct CallView<'a> {
+    #[component(name = "call-id")]
+    call_id: &'a str,
+    #[component(name = "request-uri")]
+    request_uri: &'a str,
+    caller: PartyView<'a>,
+    callee: PartyView<'a>,
+    account: Option<&'a str>,
+    #[component(name = "tariff-plan")]
+    tariff_plan: Option<&'a str>,
+    source: Option<String>,
+    transport: Option<wit::Transport>,
+    headers: Vec<PairView<'a>>,
+    #[component(name = "offered-codecs")]
+    offered_codecs: &'a [String],
+    variables: Vec<PairView<'a>>,
+    attempts: Vec<wit::Attempt>,
+    pub settings: &'a [wit::Pair],
+}
+
+/// The WIT `party` record, borrowed.
+#[derive(ComponentType, Lower)]
+#[component(record)]
+pub(crate) struct PartyView<'a> {
+    number: Option<&'a str>,
+    #[component(name = "display-name")]
+    display_name: Option<&'a str>,
+}
+
+/// The WIT `pair` record, borrowed.
+#[derive(ComponentType, Lower)]
+#[component(record)]
+pub(crate) struct PairView<'a> {
+    name: &'a str,
+    value: &'a str,
+}
+
+fn pair_views(pairs: &[(String, String)]) -> Vec<PairView<'_>> {
+    pairs.iter().map(|(name, value)| PairView { name, value }).collect()
+}
+
+/// The call as plugins see it; `settings` is set per plugin.
+pub(crate) fn call_view(request: &RouteRequest) -> CallView<'_> {
+    CallView {
+        call_id: &request.call_id,
+        request_uri: &request.request_uri,
+        caller: PartyView { number: request.caller.as_deref(), display_name: request.caller_name.as_deref() },
+        callee: PartyView { number: request.dialed.as_deref(), display_name: request.callee_name.as_deref() },
+        account: request.account.as_deref(),
+        tariff_plan: request.tariff_plan.as_deref(),
         source: request.source.map(|s| s.to_string()),
         transport: request.transport.map(|t| match t {
             RequestTransport::Udp => wit::Transport::Udp,
             RequestTransport::Tcp => wit::Transport::Tcp,
             RequestTransport::Tls => wit::Transport::Tls,
         }),
-        headers: pairs(&request.headers),
-        offered_codecs: request.offered_codecs.clone(),
-        variables: pairs(&request.variables),
+        headers: pair_views(&request.headers),
+        offered_codecs: &request.offered_codecs,
+        variables: pair_views(&request.variables),
         attempts: attempts_to_wit(&request.attempts),
-        settings: Vec::new(),
+        settings: &[],
     }
 }
 

@@ -348,7 +348,7 @@ impl PluginChain {
     /// `Err` carries the failed plugin's fallback line: answer the caller with
     /// [`PluginError::decision`].
     pub async fn decide(&self, request: &RouteRequest) -> Result<ChainDecision, PluginError> {
-        let mut call = convert::call_to_wit(request);
+        let mut call = convert::call_view(request);
         for (index, plugin) in self.plugins.iter().enumerate() {
             match plugin.route(&mut call, request).await? {
                 Decision::Continue => continue,
@@ -369,7 +369,7 @@ impl PluginChain {
         request: &RouteRequest,
     ) -> Option<Result<Decision, PluginError>> {
         let plugin = self.plugins.iter().find(|p| &*p.meta.name == name)?;
-        Some(plugin.route(&mut convert::call_to_wit(request), request).await)
+        Some(plugin.route(&mut convert::call_view(request), request).await)
     }
 
     /// The targets of the plugin at `decided_by` were all tried and failed over: asks its
@@ -382,8 +382,8 @@ impl PluginChain {
         attempts: &[Attempt],
     ) -> Result<Decision, PluginError> {
         let Some(plugin) = self.plugins.get(decided_by.0) else { return Ok(Decision::Continue) };
-        let mut call = convert::call_to_wit(request);
-        call.settings.clone_from(&plugin.settings);
+        let mut call = convert::call_view(request);
+        call.settings = &plugin.settings;
         let attempts = convert::attempts_to_wit(attempts);
         let decision = plugin
             .run(request, &plugin.exports.on_failure, (&call, attempts.as_slice()))
@@ -402,10 +402,10 @@ impl PluginChain {
     /// plugins that failed (the call goes on regardless).
     pub async fn on_answer(&self, request: &RouteRequest, answer: &AnswerInfo) -> Vec<PluginError> {
         let answer = convert::answer_to_wit(answer);
-        let mut call = convert::call_to_wit(request);
+        let mut call = convert::call_view(request);
         let mut errors = Vec::new();
         for plugin in self.plugins.iter().filter(|p| p.billing_hooks) {
-            call.settings.clone_from(&plugin.settings);
+            call.settings = &plugin.settings;
             let result = plugin.run(request, &plugin.exports.on_answer, (&call, &answer)).await;
             note_hook_failure(result, &mut errors);
         }
@@ -416,10 +416,10 @@ impl PluginChain {
     /// plugins that failed.
     pub async fn on_hangup(&self, request: &RouteRequest, hangup: &HangupInfo) -> Vec<PluginError> {
         let hangup = convert::hangup_to_wit(hangup);
-        let mut call = convert::call_to_wit(request);
+        let mut call = convert::call_view(request);
         let mut errors = Vec::new();
         for plugin in self.plugins.iter().filter(|p| p.billing_hooks) {
-            call.settings.clone_from(&plugin.settings);
+            call.settings = &plugin.settings;
             let result = plugin.run(request, &plugin.exports.on_hangup, (&call, &hangup)).await;
             note_hook_failure(result, &mut errors);
         }
@@ -438,12 +438,12 @@ fn note_hook_failure(result: Result<(), PluginError>, errors: &mut Vec<PluginErr
 impl LoadedPlugin {
     /// Asks this plugin's `route` about `call` (its settings put in), a failure to fail open
     /// becoming `Continue`.
-    async fn route(
-        &self,
-        call: &mut wit::Call,
+    async fn route<'a>(
+        &'a self,
+        call: &mut convert::CallView<'a>,
         request: &RouteRequest,
     ) -> Result<Decision, PluginError> {
-        call.settings.clone_from(&self.settings);
+        call.settings = &self.settings;
         let decision = self
             .run(request, &self.exports.route, (&*call,))
             .await
