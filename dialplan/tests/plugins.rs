@@ -270,3 +270,64 @@ headers = {{ "x-campaign" = "spring" }}
     assert!(ringway_dialplan::wasm::describe(&decision).contains("via carrier-b"));
     assert!(report.warm > Duration::ZERO && report.warm < Duration::from_secs(1));
 }
+
+/// A tracing subscriber that keeps the events at `max` and above as text, and counts the
+/// plugin log events it was offered at any level.
+struct Capture {
+    max: tracing::Level,
+    lines: std::sync::Mutex<Vec<String>>,
+    offered: std::sync::atomic::AtomicUsize,
+}
+
+struct Text(String);
+
+impl tracing::field::Visit for Text {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={value:?} ", field.name()));
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn register_callsite(&self, _: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        // Asked per event: other tests' subscribers may want the same callsites.
+        tracing::subscriber::Interest::sometimes()
+    }
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        if metadata.is_event() && metadata.target() == "ringway::plugin" {
+            self.offered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        *metadata.level() <= self.max
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut text = Text(String::new());
+        event.record(&mut text);
+        self.lines.lock().unwrap().push(text.0);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn a_plugin_line_at_a_level_the_server_filters_out_is_not_sent_and_one_it_keeps_arrives_with_its_fields() {
+    let host = host();
+    let chain = chain(&host, &entry("lcr", LCR_SETTINGS), &env());
+    let request = RouteRequest::new("sip:+74951234567@pbx");
+    let logged_at = |max: tracing::Level| {
+        let capture = Arc::new(Capture { max, lines: Default::default(), offered: Default::default() });
+        tracing::subscriber::with_default(capture.clone(), || {
+            assert!(matches!(block_on(chain.decide(&request)).unwrap().decision, Decision::Targets(_)));
+        });
+        let lines = capture.lines.lock().unwrap().clone();
+        let lines: Vec<String> = lines.into_iter().filter(|l| l.contains("least-cost route")).collect();
+        (lines, capture.offered.load(std::sync::atomic::Ordering::Relaxed))
+    };
+    assert_eq!(logged_at(tracing::Level::INFO), (vec![], 0), "lcr's debug line never leaves the plugin for an info log");
+    let (debug, _) = logged_at(tracing::Level::DEBUG);
+    assert_eq!(debug.len(), 1, "{debug:?}");
+    assert!(debug[0].contains(r#"plugin="lcr""#) && debug[0].contains(r#"gateway="carrier-b""#) && debug[0].contains(r#"prefix="+7495""#), "{debug:?}");
+}

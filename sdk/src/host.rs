@@ -9,18 +9,31 @@ use crate::guest::{decision_from, imports};
 use crate::plugin::{Balance, Decision, KvError, Level, NumberCheck, UnixTime};
 
 /// Writes a log line to the server's log, tagged with the plugin and the call, with structured
-/// fields.
+/// fields. A line at a level the server filters out costs one cheap host call and is not sent.
 pub fn log(level: Level, message: &str, fields: &[(&str, &str)]) {
-    let level = match level {
+    let level = wit_level(level);
+    if !imports::log_enabled(level) {
+        return;
+    }
+    let fields: Vec<(String, String)> =
+        fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    imports::log(level, message, &fields);
+}
+
+/// Whether a line at `level` would reach the server's log: guard the formatting of costly
+/// fields with it (`if host::log_enabled(Level::Debug) { … }`).
+pub fn log_enabled(level: Level) -> bool {
+    imports::log_enabled(wit_level(level))
+}
+
+fn wit_level(level: Level) -> imports::Level {
+    match level {
         Level::Trace => imports::Level::Trace,
         Level::Debug => imports::Level::Debug,
         Level::Info => imports::Level::Info,
         Level::Warn => imports::Level::Warn,
         Level::Error => imports::Level::Error,
-    };
-    let fields: Vec<(String, String)> =
-        fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-    imports::log(level, message, &fields);
+    }
 }
 
 /// The server's wall-clock time.

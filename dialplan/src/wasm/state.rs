@@ -184,6 +184,17 @@ impl host::Host for CallState {
         Ok(())
     }
 
+    fn log_enabled(&mut self, level: Level) -> Result<bool> {
+        self.meter.check()?;
+        Ok(match level {
+            Level::Trace => tracing::enabled!(target: "ringway::plugin", tracing::Level::TRACE),
+            Level::Debug => tracing::enabled!(target: "ringway::plugin", tracing::Level::DEBUG),
+            Level::Info => tracing::enabled!(target: "ringway::plugin", tracing::Level::INFO),
+            Level::Warn => tracing::enabled!(target: "ringway::plugin", tracing::Level::WARN),
+            Level::Error => tracing::enabled!(target: "ringway::plugin", tracing::Level::ERROR),
+        })
+    }
+
     fn now(&mut self) -> Result<(u64, u32)> {
         self.meter.check()?;
         let since = self.meta.env.clock.now().duration_since(UNIX_EPOCH).unwrap_or_default();

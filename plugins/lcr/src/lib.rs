@@ -34,7 +34,7 @@ impl Plugin for Lcr {
         // Stable: equal rates keep the settings' order.
         offers.sort_by_key(|&(rate, _)| rate);
         let max = call.setting("max_targets").and_then(|m| m.trim().parse().ok()).unwrap_or(3);
-        if let Some(&(rate, gateway)) = offers.first() {
+        if let Some(&(rate, gateway)) = offers.first().filter(|_| host::log_enabled(Level::Debug)) {
             host::log(
                 Level::Debug,
                 "least-cost route",
