@@ -47,16 +47,6 @@ impl BillingHooks {
         self.calls.insert(call, watched);
     }
 
-    /// How many calls are followed.
-    pub fn len(&self) -> usize {
-        self.calls.len()
-    }
-
-    /// Whether no call is followed.
-    pub fn is_empty(&self) -> bool {
-        self.calls.is_empty()
-    }
-
     /// A call event: runs the hooks it calls for. Needs a tokio runtime.
     pub fn handle_event(&mut self, now: Instant, event: &CallEvent) {
         match event {
