@@ -131,16 +131,64 @@ pub trait PluginStore: Send + Sync {
     fn delete(&self, plugin: &str, key: &str);
 }
 
+/// Every plugin's keys and values, in memory, at most [`MAX_KEYS`] keys per plugin: the state
+/// behind [`MemoryStore`], and behind a persistent store that answers from memory. Its writes
+/// say whether they changed anything, so that such a store writes only real changes behind.
+#[derive(Debug, Default)]
+pub struct PluginValues {
+    plugins: HashMap<String, HashMap<String, String>>,
+}
+
+impl PluginValues {
+    /// The value of `key` in `plugin`'s namespace.
+    pub fn get(&self, plugin: &str, key: &str) -> Option<&str> {
+        self.plugins.get(plugin)?.get(key).map(String::as_str)
+    }
+
+    /// Stores `value` under `key`; `Ok(false)` when it was already there.
+    pub fn set(&mut self, plugin: &str, key: &str, value: &str) -> Result<bool, StoreRefusal> {
+        let map = self.plugins.entry(plugin.to_owned()).or_default();
+        let full = map.len() >= MAX_KEYS;
+        match map.get_mut(key) {
+            Some(old) if old == value => Ok(false),
+            Some(old) => {
+                value.clone_into(old);
+                Ok(true)
+            }
+            None if full => Err(StoreRefusal::Full),
+            None => {
+                map.insert(key.to_owned(), value.to_owned());
+                Ok(true)
+            }
+        }
+    }
+
+    /// Removes `key`; whether it was there.
+    pub fn delete(&mut self, plugin: &str, key: &str) -> bool {
+        self.plugins.get_mut(plugin).is_some_and(|map| map.remove(key).is_some())
+    }
+
+    /// How many keys `plugin` holds.
+    pub fn len(&self, plugin: &str) -> usize {
+        self.plugins.get(plugin).map_or(0, HashMap::len)
+    }
+
+    /// Whether `plugin` holds no keys.
+    pub fn is_empty(&self, plugin: &str) -> bool {
+        self.len(plugin) == 0
+    }
+}
+
 /// An in-memory [`PluginStore`], at most [`MAX_KEYS`] keys per plugin.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    plugins: Mutex<HashMap<String, HashMap<String, String>>>,
+    values: Mutex<PluginValues>,
 }
 
 impl MemoryStore {
     /// How many keys `plugin` holds.
     pub fn len(&self, plugin: &str) -> usize {
-        self.lock().get(plugin).map_or(0, HashMap::len)
+        self.lock().len(plugin)
     }
 
     /// Whether `plugin` holds no keys.
@@ -148,35 +196,23 @@ impl MemoryStore {
         self.len(plugin) == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<String, String>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PluginValues> {
         // A panic while holding the lock cannot leave a map half-written: recover it.
-        self.plugins.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.values.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 impl PluginStore for MemoryStore {
     fn get(&self, plugin: &str, key: &str) -> Option<String> {
-        self.lock().get(plugin)?.get(key).cloned()
+        self.lock().get(plugin, key).map(str::to_owned)
     }
 
     fn set(&self, plugin: &str, key: &str, value: &str) -> Result<(), StoreRefusal> {
-        let mut plugins = self.lock();
-        let map = plugins.entry(plugin.to_owned()).or_default();
-        if let Some(old) = map.get_mut(key) {
-            value.clone_into(old);
-            return Ok(());
-        }
-        if map.len() >= MAX_KEYS {
-            return Err(StoreRefusal::Full);
-        }
-        map.insert(key.to_owned(), value.to_owned());
-        Ok(())
+        self.lock().set(plugin, key, value).map(|_| ())
     }
 
     fn delete(&self, plugin: &str, key: &str) {
-        if let Some(map) = self.lock().get_mut(plugin) {
-            map.remove(key);
-        }
+        self.lock().delete(plugin, key);
     }
 }
 

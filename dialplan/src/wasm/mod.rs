@@ -68,7 +68,7 @@ pub use config::{DEFAULT_DEADLINE, DEFAULT_MEMORY, Fallback, PluginConfig, Plugi
 pub use convert::MAX_TARGETS;
 pub use env::{
     Balance, Balances, Clock, FixedClock, HostEnv, MAX_KEY, MAX_KEYS, MAX_VALUE, MemoryStore,
-    NoBilling, PluginStore, StoreRefusal, SystemClock,
+    NoBilling, PluginStore, PluginValues, StoreRefusal, SystemClock,
 };
 pub use error::{LoadError, LoadErrorKind, PluginError, PluginErrorKind};
 pub use harness::{CallFile, HarnessError, TestReport, block_on, describe, test_call};

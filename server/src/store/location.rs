@@ -6,7 +6,6 @@
 //! job lost in the channel at shutdown (or in a writer that panicked) still gets its answer.
 
 use std::cell::Cell;
-use std::fs::File;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,7 +18,7 @@ use redb::{
 use tracing::{debug, error};
 
 use super::binding::{self, Binding};
-use super::{Change, StoreError, db_error};
+use super::{Change, StoreError, db_error, open_database};
 
 /// The file `open` creates in its directory.
 const FILE_NAME: &str = "location.redb";
@@ -115,22 +114,9 @@ impl LocationStore {
     /// Fails with [`StoreError::Locked`] if another process has the file open, and with
     /// [`StoreError::UndecodableBinding`] rather than silently dropping a record it cannot read.
     pub fn open(dir: &Path) -> Result<(LocationStore, Vec<Binding>), StoreError> {
-        std::fs::create_dir_all(dir)?;
-        let path = dir.join(FILE_NAME);
-        let existed = path.try_exists()?;
         // redb caches up to 1 GiB by default; this store is written and read back only at start,
         // so a small cache does the same job without holding every page in memory.
-        let db = redb::Builder::new().set_cache_size(CACHE_BYTES).create(&path).map_err(db_error)?;
-        if !existed {
-            // The file's own fsyncs do not make its directory entry durable.
-            File::open(dir)?.sync_all()?;
-        }
-
-        let mut txn = db.begin_write().map_err(db_error)?;
-        txn.set_durability(Durability::Immediate).map_err(db_error)?;
-        txn.open_table(BINDINGS).map_err(db_error)?;
-        txn.commit().map_err(db_error)?;
-
+        let (db, path) = open_database(dir, FILE_NAME, CACHE_BYTES, BINDINGS)?;
         let bindings = read_all(&db)?;
         debug!(path = %path.display(), bindings = bindings.len(), "location store opened");
 

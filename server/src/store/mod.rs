@@ -123,6 +123,29 @@ impl From<redb::Error> for StoreError {
     }
 }
 
+/// Opens (creates) `dir/file_name`, creating `dir` if needed, with `table` in it, both durable
+/// before it returns: a new file's directory entry is fsynced too.
+pub(crate) fn open_database<K: redb::Key + 'static, V: redb::Value + 'static>(
+    dir: &std::path::Path,
+    file_name: &str,
+    cache_bytes: usize,
+    table: redb::TableDefinition<'_, K, V>,
+) -> Result<(redb::Database, std::path::PathBuf), StoreError> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(file_name);
+    let existed = path.try_exists()?;
+    let db = redb::Builder::new().set_cache_size(cache_bytes).create(&path).map_err(db_error)?;
+    if !existed {
+        // The file's own fsyncs do not make its directory entry durable.
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    let mut txn = db.begin_write().map_err(db_error)?;
+    txn.set_durability(redb::Durability::Immediate).map_err(db_error)?;
+    txn.open_table(table).map_err(db_error)?;
+    txn.commit().map_err(db_error)?;
+    Ok((db, path))
+}
+
 /// Converts any of redb's per-operation errors through [`redb::Error`], which all of them join.
 pub(crate) fn db_error(error: impl Into<redb::Error>) -> StoreError {
     StoreError::from(error.into())

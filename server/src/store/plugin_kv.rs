@@ -11,18 +11,18 @@
 //!
 //! Not for money or CDRs: a plugin's statistics, throttles and caches.
 
-use std::collections::HashMap;
-use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::thread::{self, JoinHandle};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
-use ringway_dialplan::wasm::{MAX_KEYS, PluginStore, StoreRefusal};
+use ringway_dialplan::wasm::{PluginStore, PluginValues, StoreRefusal};
+#[cfg(test)]
+use ringway_dialplan::wasm::MAX_KEYS;
 use tracing::{debug, error};
 
-use super::{StoreError, db_error};
+use super::{StoreError, db_error, open_database};
 
 /// The file `open` creates in its directory.
 const FILE_NAME: &str = "plugins.redb";
@@ -52,7 +52,7 @@ pub struct PluginKv {
 }
 
 struct Inner {
-    plugins: HashMap<String, HashMap<String, String>>,
+    values: PluginValues,
     /// `None` once closed: later changes stay in memory only.
     queue: Option<mpsc::Sender<Change>>,
 }
@@ -67,30 +67,19 @@ impl PluginKv {
     /// Opens (creates) `dir/plugins.redb`, creating `dir` if needed, reads every stored value
     /// and starts the writer thread.
     pub fn open(dir: &Path) -> Result<PluginKv, StoreError> {
-        std::fs::create_dir_all(dir)?;
-        let path = dir.join(FILE_NAME);
-        let existed = path.try_exists()?;
-        let db = redb::Builder::new().set_cache_size(CACHE_BYTES).create(&path).map_err(db_error)?;
-        if !existed {
-            // The file's own fsyncs do not make its directory entry durable.
-            File::open(dir)?.sync_all()?;
-        }
-        let mut txn = db.begin_write().map_err(db_error)?;
-        txn.set_durability(Durability::Immediate).map_err(db_error)?;
-        txn.open_table(VALUES).map_err(db_error)?;
-        txn.commit().map_err(db_error)?;
-
-        let mut plugins: HashMap<String, HashMap<String, String>> = HashMap::new();
+        let (db, path) = open_database(dir, FILE_NAME, CACHE_BYTES, VALUES)?;
+        let mut values = PluginValues::default();
         {
             let txn = db.begin_read().map_err(db_error)?;
             let table = txn.open_table(VALUES).map_err(db_error)?;
             for entry in table.iter().map_err(db_error)? {
                 let (key, value) = entry.map_err(db_error)?;
                 let (plugin, key) = key.value();
-                plugins.entry(plugin.to_owned()).or_default().insert(key.to_owned(), value.value().to_owned());
+                // Written under the same cap: nothing stored is refused.
+                let _ = values.set(plugin, key, value.value());
             }
         }
-        debug!(path = %path.display(), plugins = plugins.len(), "plugin store opened");
+        debug!(path = %path.display(), "plugin store opened");
 
         let (sender, receiver) = mpsc::channel();
         let failed_commits = Arc::new(AtomicU64::new(0));
@@ -99,7 +88,7 @@ impl PluginKv {
             thread::Builder::new().name("ringway-plugin-kv".into()).spawn(move || run_writer(&db, &receiver, &failed))?
         };
         Ok(PluginKv {
-            inner: Mutex::new(Inner { plugins, queue: Some(sender) }),
+            inner: Mutex::new(Inner { values, queue: Some(sender) }),
             writer: Mutex::new(Some(writer)),
             failed_commits,
         })
@@ -131,22 +120,14 @@ impl PluginKv {
 
 impl PluginStore for PluginKv {
     fn get(&self, plugin: &str, key: &str) -> Option<String> {
-        self.lock().plugins.get(plugin)?.get(key).cloned()
+        self.lock().values.get(plugin, key).map(str::to_owned)
     }
 
     fn set(&self, plugin: &str, key: &str, value: &str) -> Result<(), StoreRefusal> {
         let mut inner = self.lock();
-        let map = inner.plugins.entry(plugin.to_owned()).or_default();
-        let full = map.len() >= MAX_KEYS;
-        match map.get_mut(key) {
-            Some(old) if old == value => return Ok(()),
-            Some(old) => value.clone_into(old),
-            None if full => return Err(StoreRefusal::Full),
-            None => {
-                map.insert(key.to_owned(), value.to_owned());
-            }
-        }
-        if let Some(queue) = &inner.queue {
+        if inner.values.set(plugin, key, value)?
+            && let Some(queue) = &inner.queue
+        {
             let _ = queue.send(Change::Set { plugin: plugin.to_owned(), key: key.to_owned(), value: value.to_owned() });
         }
         Ok(())
@@ -154,8 +135,7 @@ impl PluginStore for PluginKv {
 
     fn delete(&self, plugin: &str, key: &str) {
         let mut inner = self.lock();
-        let removed = inner.plugins.get_mut(plugin).and_then(|map| map.remove(key)).is_some();
-        if removed && let Some(queue) = &inner.queue {
+        if inner.values.delete(plugin, key) && let Some(queue) = &inner.queue {
             let _ = queue.send(Change::Delete { plugin: plugin.to_owned(), key: key.to_owned() });
         }
     }
