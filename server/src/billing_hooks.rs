@@ -39,11 +39,11 @@ struct Watched {
 
 impl BillingHooks {
     /// Follows `call`, which `chain` is being asked about, if any of its plugins has hooks.
-    pub fn watch(&mut self, call: CallKey, chain: &Arc<PluginChain>, request: impl FnOnce() -> RouteRequest, now: Instant) {
+    pub fn watch(&mut self, call: CallKey, chain: &Arc<PluginChain>, request: &Arc<RouteRequest>, now: Instant) {
         if !chain.has_billing_hooks() {
             return;
         }
-        let watched = Watched { chain: Arc::clone(chain), request: Arc::new(request()), started: now, uri: String::new(), answered: None };
+        let watched = Watched { chain: Arc::clone(chain), request: Arc::clone(request), started: now, uri: String::new(), answered: None };
         self.calls.insert(call, watched);
     }
 

@@ -472,15 +472,15 @@ impl CallPolicy {
         self.tables_plan(&self.route_request(info), listen, seed)
     }
 
-    /// Where a call goes with plugins: `chain` first (a future that yields every slice of fuel a
+    /// Where a call goes with plugins (`request` is [`route_request`](Self::route_request) of
+    /// the call): `chain` first (a future that yields every slice of fuel a
     /// plugin burns: poll it once on the shard, spawn it if it yields), then the
     /// built-in tables when every plugin says continue. Call [`local_plan`](Self::local_plan)
     /// first: registered users are not the plugins' business.
     /// The plugin that decided, if one did, is returned too: it is asked again (`on-failure`)
     /// when its targets are exhausted.
-    pub async fn plugin_plan(&self, chain: &PluginChain, info: &RouteInfo, listen: &[ListenSpec], seed: u64) -> (Plan, Option<PluginIndex>) {
-        let request = self.route_request(info);
-        let (decision, decided_by) = match chain.decide(&request).await {
+    pub async fn plugin_plan(&self, chain: &PluginChain, request: &RouteRequest, listen: &[ListenSpec], seed: u64) -> (Plan, Option<PluginIndex>) {
+        let (decision, decided_by) = match chain.decide(request).await {
             Ok(chosen) => (chosen.decision, chosen.decided_by),
             Err(error) => {
                 tracing::warn!(plugin = %error.plugin, %error, "plugin decision failed; its fallback answers");
@@ -488,8 +488,8 @@ impl CallPolicy {
             }
         };
         match decision {
-            Decision::Continue => (self.tables_plan(&request, listen, seed), None),
-            decision => (self.plan_of(decision, listen, info.account.as_deref()), decided_by),
+            Decision::Continue => (self.tables_plan(request, listen, seed), None),
+            decision => (self.plan_of(decision, listen, request.account.as_deref()), decided_by),
         }
     }
 

@@ -361,11 +361,13 @@ impl Shard {
                     Some(chain) => match calls.local_plan(&info, &self.links.location, &self.links.listen, aor) {
                         Some(plan) => plan,
                         None => {
-                            self.hooks.watch(call, &chain, || calls.route_request(&info), now);
+                            // One request for the decision and, when the chain has billing hooks, for them.
+                            let request = Arc::new(calls.route_request(&info));
+                            self.hooks.watch(call, &chain, &request, now);
                             let calls = calls.clone();
                             let listen = self.links.listen.clone();
                             let decide = async move {
-                                let (plan, decided_by) = calls.plugin_plan(&chain, &info, &listen, seed).await;
+                                let (plan, decided_by) = calls.plugin_plan(&chain, &request, &listen, seed).await;
                                 (plan, decided_by.map(|index| Asker::Plugin { chain, index, info: Box::new(info) }))
                             };
                             let back = move |(plan, asker)| ShardInput::Decision { call, plan, asker };
