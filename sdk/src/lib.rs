@@ -27,6 +27,8 @@
 // `export_plugin!` and the generated bindings name this crate by its path, also from inside it.
 extern crate self as ringway_sdk;
 
+#[cfg(any(test, all(feature = "arena", feature = "guest", target_family = "wasm")))]
+pub mod arena;
 pub mod catalog;
 pub mod cause;
 #[cfg(feature = "guest")]
