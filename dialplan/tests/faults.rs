@@ -64,6 +64,7 @@ fn fault_then_serve(fault: &str, extra: &str) -> (PluginError, Duration) {
     assert_eq!(error.decision(), Decision::Reject(UNDEFINED_REASON_500));
     assert_eq!(&*error.plugin, fault);
     serve(&lcr, 1_000);
+    host.release_kept_store();
     assert_eq!(host.live_instances(), 0, "every instance went back to the pool");
     // A second failure and more decisions: nothing accumulates per fault.
     let _ = failing(&faulty);
@@ -130,7 +131,7 @@ fn a_decision_is_charged_the_time_it_ran_not_the_time_its_executor_was_away() {
     assert!(yields >= 20, "{yields} yields");
     assert!(elapsed >= DEFAULT_DEADLINE + stall * yields, "{elapsed:?} over {yields} yields");
     eprintln!("faulty-spin: {yields} yields in {elapsed:?}");
-    assert_eq!(host.live_instances(), 0);
+    assert_eq!(host.live_instances(), 0, "a store that overran is not kept");
 }
 
 #[test]
@@ -178,6 +179,7 @@ fn a_spinning_plugin_yields_its_only_worker_to_the_decisions_spawned_after_it() 
         }
     });
     assert_eq!(*finished.lock().unwrap(), ["lcr", "lcr", "lcr", "spin"]);
+    host.release_kept_store();
     assert_eq!(host.live_instances(), 0);
 }
 
@@ -292,4 +294,20 @@ fn a_component_of_another_world_does_not_load() {
     let error = host.load(&config, &env()).expect_err("a core module is not a plugin");
     std::fs::remove_file(&path).ok();
     assert!(matches!(error.kind, LoadErrorKind::Compile(_) | LoadErrorKind::Link(_)), "{error}");
+}
+
+#[test]
+fn no_decision_sees_what_an_earlier_one_left_in_its_instance() {
+    let host = host();
+    let remember = chain(&host, &entry("faulty-remember", ""), &env());
+    // More decisions than a store serves, so that stores are reused and replaced meanwhile.
+    for i in 0..40 {
+        let request = RouteRequest::new(format!("sip:+7495123{i:04}@pbx"));
+        let decided = block_on(remember.decide(&request)).expect("decides");
+        let Decision::Targets(targets) = decided.decision else { panic!("targets: {decided:?}") };
+        let set = &targets[0].headers.set;
+        let header = |name: &str| set.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+        assert_eq!(header("X-Decisions"), Some("1"), "decision {i} counted the earlier ones");
+        assert_eq!(header("X-Last-Number"), Some("none"), "decision {i} saw an earlier call");
+    }
 }

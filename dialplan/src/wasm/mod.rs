@@ -10,9 +10,10 @@
 //! pre-instantiates it into an immutable [`PluginChain`]. Each decision then takes a **fresh
 //! instance** from the pool, under the plugin's **deadline** (default 10 ms of the plugin's own
 //! running time: see `deadline`) and **memory cap** (a
-//! `ResourceLimiter`, default 16 MiB), calls one export, and drops the instance: nothing leaks
-//! from one call to the next except what the plugin writes to its key-value store
-//! ([`PluginStore`]).
+//! `ResourceLimiter`, default 16 MiB), and calls one export; the instance is never called again
+//! (it goes back to the pool with its wasmtime store, which serves a few decisions in turn:
+//! see `stores`). Nothing leaks from one call to the next except what the plugin writes to its
+//! key-value store ([`PluginStore`]).
 //!
 //! A trap, an overrun or an answer the B2BUA cannot carry out fails that one decision with a
 //! [`PluginError`]; [`PluginError::decision`] is what the caller gets instead (the plugin's
@@ -52,8 +53,8 @@
 //!
 //! `config` (the `[[plugins]]` shape, [`Fallback`]), `deadline` (what a decision is charged and
 //! how it is stopped), `error` ([`LoadError`], [`PluginError`]),
-//! `env` ([`HostEnv`]: tables, balances, clock, store), `state` (one decision's store and the
-//! host imports), `convert` (request and decision ↔ WIT, with the checks on plugin answers),
+//! `env` ([`HostEnv`]: tables, balances, clock, store), `state` (one decision's store data and
+//! the host imports), `stores` (the wasmtime stores decisions run in, kept per thread), `convert` (request and decision ↔ WIT, with the checks on plugin answers),
 //! `harness` ([`test_call`], behind `ringway plugin test`).
 
 mod config;
@@ -63,6 +64,7 @@ mod env;
 mod error;
 mod harness;
 mod state;
+mod stores;
 
 pub use config::{DEFAULT_DEADLINE, DEFAULT_MEMORY, Fallback, PluginConfig, PluginsConfig};
 pub use convert::MAX_TARGETS;
@@ -148,7 +150,9 @@ impl PluginHost {
             plugin: None,
             kind: LoadErrorKind::Engine(e.to_string()),
         };
-        let n = settings.max_instances.max(1);
+        // Decisions in flight, and the finished instances that threads' kept stores hold
+        // (see `stores`).
+        let n = settings.max_instances.max(1).saturating_add(stores::idle_slots());
         let mut pool = PoolingAllocationConfig::default();
         // A Rust component instantiates a handful of core modules (the program and the
         // component model's shims), each with a table; one memory.
@@ -237,10 +241,19 @@ impl PluginHost {
         Ok(PluginChain { plugins })
     }
 
-    /// How many plugin instances are alive right now (pooled slots in use): zero between
-    /// decisions, whatever happened in them.
+    /// How many plugin instances are alive right now (pooled slots in use): those of decisions
+    /// in flight, and the finished ones that threads' kept stores hold until they are dropped
+    /// (at most seven per thread; see [`release_kept_store`](Self::release_kept_store)).
     pub fn live_instances(&self) -> u64 {
         self.engine.pooling_allocator_metrics().map_or(0, |m| m.component_instances())
+    }
+
+    /// Drops the store the calling thread keeps between decisions, giving its finished
+    /// instances back to the pool. A store is reused for a few decisions (each still in a fresh
+    /// instance) because making one costs a quarter of a decision; this is for tests and tools
+    /// that count instances.
+    pub fn release_kept_store(&self) {
+        stores::release();
     }
 }
 
@@ -465,22 +478,29 @@ impl LoadedPlugin {
     {
         let meter = Meter::new(self.deadline);
         let state = CallState::new(Arc::clone(&self.meta), request, Arc::clone(&meter));
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|state| &mut state.limits);
+        let mut lent = stores::take(&self.engine, state);
+        let store = &mut lent.store;
         let fuelled = store.set_fuel(FUEL).and_then(|()| store.fuel_async_yield_interval(Some(YIELD_FUEL)));
         async move {
-            fuelled.map_err(|e| self.classify(e, &store, true))?;
+            let store = &mut lent.store;
+            fuelled.map_err(|e| self.classify(e, store, true))?;
             let outcome = meter
                 .watch(async {
-                    let instance = self.pre.instantiate_async(&mut store).await;
+                    let instance = self.pre.instantiate_async(&mut *store).await;
                     let func = instance
-                        .and_then(|i| i.get_typed_func::<Params, Return>(&mut store, export))
+                        .and_then(|i| i.get_typed_func::<Params, Return>(&mut *store, export))
                         .map_err(|e| (e, true))?;
-                    func.call_async(&mut store, params).await.map_err(|e| (e, false))
+                    func.call_async(&mut *store, params).await.map_err(|e| (e, false))
                 })
                 .await
                 .unwrap_or_else(|overrun| Err((overrun.into(), false)));
-            outcome.map_err(|(e, instantiating)| self.classify(e, &store, instantiating))
+            match outcome {
+                Ok(value) => {
+                    stores::give_back(lent);
+                    Ok(value)
+                }
+                Err((e, instantiating)) => Err(self.classify(e, &lent.store, instantiating)),
+            }
         }
     }
 
