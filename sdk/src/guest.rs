@@ -30,15 +30,25 @@ pub use wit_bindgen;
 
 use bindings::ringway::plugin::types as wit;
 
+/// Sends a panic's message to the host before the plugin traps (a fresh instance starts with
+/// the standard hook, which has nowhere to write it).
+fn report_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        bindings::ringway::plugin::host::panicked(&info.to_string());
+    }));
+}
+
 /// The glue behind `route`.
 #[doc(hidden)]
 pub fn route<P: Plugin>(call: wit::Call) -> wit::Decision {
+    report_panics();
     P::route(&call_from(call)).into()
 }
 
 /// The glue behind `on-failure`.
 #[doc(hidden)]
 pub fn on_failure<P: Plugin>(call: wit::Call, attempts: Vec<wit::Attempt>) -> wit::Decision {
+    report_panics();
     let attempts: Vec<Attempt> = attempts.into_iter().map(attempt_from).collect();
     P::on_failure(&call_from(call), &attempts).into()
 }
@@ -46,6 +56,7 @@ pub fn on_failure<P: Plugin>(call: wit::Call, attempts: Vec<wit::Attempt>) -> wi
 /// The glue behind `on-answer`.
 #[doc(hidden)]
 pub fn on_answer<P: Plugin>(call: wit::Call, answer: wit::Answer) {
+    report_panics();
     let answer = Answer {
         gateway: answer.gateway,
         uri: answer.uri,
@@ -57,6 +68,7 @@ pub fn on_answer<P: Plugin>(call: wit::Call, answer: wit::Answer) {
 /// The glue behind `on-hangup`.
 #[doc(hidden)]
 pub fn on_hangup<P: Plugin>(call: wit::Call, hangup: wit::Hangup) {
+    report_panics();
     let hangup = Hangup {
         answered: hangup.answered,
         talk: Duration::from_millis(hangup.talk_ms),

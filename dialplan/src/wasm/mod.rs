@@ -516,6 +516,10 @@ impl LoadedPlugin {
         } else if error.is::<Overrun>() {
             PluginErrorKind::Deadline(self.deadline)
         } else if let Some(trap) = error.downcast_ref::<Trap>() {
+            if let Some(panic) = store.data().panic() {
+                let panic = panic.replace('\n', " ");
+                return self.error(PluginErrorKind::Trap(format!("{trap}; {panic}")));
+            }
             let stderr = store.data().stderr();
             let stderr = String::from_utf8_lossy(&stderr);
             // The panic message, without Rust's advice about backtraces.

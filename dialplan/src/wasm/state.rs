@@ -42,6 +42,8 @@ pub(crate) struct CallState {
     meta: Arc<PluginMeta>,
     call_id: String,
     log_lines: u32,
+    /// What the plugin said it panicked with (`host::panicked`), for its trap's error.
+    panic: Option<String>,
 }
 
 /// A decision's WASI context and the stderr it writes to.
@@ -75,10 +77,16 @@ impl CallState {
             call_id: request.call_id.clone(),
             meta,
             log_lines: 0,
+            panic: None,
         }
     }
 
-    /// What the plugin wrote to stderr (a Rust plugin's panic message).
+    /// What the plugin said it panicked with, if it did.
+    pub fn panic(&self) -> Option<&str> {
+        self.panic.as_deref()
+    }
+
+    /// What the plugin wrote to stderr (a panic message, from a plugin without the SDK's hook).
     pub fn stderr(&self) -> Vec<u8> {
         self.wasi.as_ref().map(|wasi| wasi.stderr.contents().to_vec()).unwrap_or_default()
     }
@@ -131,6 +139,18 @@ impl ResourceLimiter for MemoryCap {
     }
 }
 
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut at = max;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+    }
+    text
+}
+
 /// A log line's fields as `key="value" key="value"`.
 struct Fields<'a>(&'a [(String, String)]);
 
@@ -155,14 +175,7 @@ impl host::Host for CallState {
         if self.log_lines > MAX_LOG_LINES {
             return Ok(());
         }
-        let mut message = message;
-        if message.len() > MAX_LOG_MESSAGE {
-            let mut cut = MAX_LOG_MESSAGE;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
-        }
+        let message = cut(message, MAX_LOG_MESSAGE);
         let fields = Fields(&fields);
         let (plugin, call_id) = (&*self.meta.name, self.call_id.as_str());
         // `%fields` is formatted only if a subscriber takes the event: a plugin that logs on
@@ -193,6 +206,11 @@ impl host::Host for CallState {
             Level::Warn => tracing::enabled!(target: "ringway::plugin", tracing::Level::WARN),
             Level::Error => tracing::enabled!(target: "ringway::plugin", tracing::Level::ERROR),
         })
+    }
+
+    fn panicked(&mut self, message: String) -> Result<()> {
+        self.panic = Some(cut(message, MAX_LOG_MESSAGE));
+        Ok(())
     }
 
     fn now(&mut self) -> Result<(u64, u32)> {
