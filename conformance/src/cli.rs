@@ -24,7 +24,7 @@ ringway, over UDP and TCP, and prints a pass/fail table.
   --list            list the cases and their transports, run nothing
 
 Cases that load plugins find them in $RINGWAY_PLUGIN_DIR, else
-<workspace>/plugins/target/wasm32-wasip2/release (`make plugins` builds them).";
+<workspace>/plugins/target/components (`make plugins` builds them).";
 
 /// Parsed options.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub fn ringway_binary(explicit: Option<&Path>) -> Result<PathBuf> {
 pub fn plugin_dir() -> PathBuf {
     std::env::var_os("RINGWAY_PLUGIN_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("plugins/target/wasm32-wasip2/release"))
+        .unwrap_or_else(|| workspace_root().join("plugins/target/components"))
 }
 
 /// The workspace root, known at compile time.

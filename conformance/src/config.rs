@@ -12,7 +12,7 @@
 //! | `{uas_uri}`    | `sip:127.0.0.1:{uas_port};transport={transport}`        |
 //! | `{uas2_port}`, `{uas2_addr}`, `{uas2_uri}` | the same for the case's second UAS |
 //! | `{transport}`  | transport of this run: `udp` or `tcp`                   |
-//! | `{plugin_dir}` | the built plugins: `$RINGWAY_PLUGIN_DIR`, else `<workspace>/plugins/target/wasm32-wasip2/release` |
+//! | `{plugin_dir}` | the built plugins: `$RINGWAY_PLUGIN_DIR`, else `<workspace>/plugins/target/components` |
 //!
 //! Only `{identifier}` is treated as a placeholder, so TOML inline tables (`{ a = 1 }`) pass
 //! through untouched; an unknown identifier, or a `uas_*` (`uas2_*`) placeholder in a case
@@ -155,7 +155,7 @@ fn check_plugin_file(dir: &Path, after: &str) -> Result<()> {
     }
     bail!(
         "plugin {file} is missing from {} ($RINGWAY_PLUGIN_DIR, else \
-         <workspace>/plugins/target/wasm32-wasip2/release): build the plugins with `make plugins`",
+         <workspace>/plugins/target/components): build the plugins with `make plugins`",
         dir.display()
     )
 }

@@ -43,3 +43,23 @@ fn every_example_call_toml_gives_its_promised_decision() {
         assert!(text.starts_with(expected), "{name}: {text}");
     }
 }
+
+#[test]
+fn lcr_built_for_wasm32_wasip2_decides_as_the_wasi_free_build() {
+    // `make plugins` builds lcr both ways: a component with WASI imports, straight from
+    // rustc, and a core module without them, made a component by ringway-c-tool.
+    let wasip2 = support::plugin("lcr_wasip2");
+    let bytes = std::fs::read(&wasip2).expect("lcr_wasip2.wasm");
+    let wasi_free = std::fs::read(support::plugin("lcr")).expect("lcr.wasm");
+    let imports_wasi = |b: &[u8]| b.windows(9).any(|w| w == b"wasi:cli/");
+    assert!(imports_wasi(&bytes), "the wasip2 build imports WASI");
+    assert!(!imports_wasi(&wasi_free), "the other build imports no WASI");
+    for path in [wasip2, support::plugin("lcr")] {
+        let report =
+            test_call(&path, &example("lcr", "call.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let decision = report.outcome.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text = describe(&decision);
+        let expected = "targets\n1. sip:84951234567@192.0.2.2:5060 via carrier-b";
+        assert!(text.starts_with(expected), "{}: {text}", path.display());
+    }
+}

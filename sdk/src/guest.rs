@@ -1,4 +1,4 @@
-//! The guest side of the plugin contract (cargo feature `guest`, built for `wasm32-wasip2`):
+//! The guest side of the plugin contract (cargo feature `guest`, built for a wasm32 target):
 //! the `wit-bindgen` bindings of `sdk/wit/ringway.wit`, hidden behind the types of
 //! [`plugin`](crate::plugin), the host's imports as plain functions ([`crate::host`]), and the
 //! glue that [`export_plugin!`](crate::export_plugin) expands to.
@@ -194,7 +194,8 @@ pub(crate) fn decision_from(d: wit::Decision) -> Decision {
 pub(crate) use bindings::ringway::plugin::host as imports;
 
 /// Exports a [`Plugin`](crate::plugin::Plugin) implementation as the component's `router`
-/// world. Invoke once, at the crate root of a `cdylib` built for `wasm32-wasip2`:
+/// world. Invoke once, at the crate root of a `cdylib` built for `wasm32-unknown-unknown` (then
+/// made a component, as `make plugins` does) or `wasm32-wasip2`:
 ///
 /// ```ignore
 /// struct Lcr;

@@ -71,7 +71,7 @@ enum PluginCommand {
     /// Run a plugin on a call description without a server: prints its decision and timing.
     /// Exits 2 when the plugin or the call file cannot be loaded, 1 when the decision fails.
     Test {
-        /// The plugin component (.wasm, built for wasm32-wasip2).
+        /// The plugin component (.wasm).
         #[arg(long, value_name = "FILE")]
         plugin: PathBuf,
         /// The call description (TOML: [call], [host], [plugin], optional routing tables).

@@ -88,7 +88,7 @@ fn run_announces_its_listeners_and_exits_0_on_sigterm() {
 /// A built example plugin (`make plugins`); fails, never skips, when it is missing.
 fn plugin(file: &str) -> String {
     let dir = std::env::var("RINGWAY_PLUGIN_DIR").unwrap_or_else(|_| {
-        format!("{}/../plugins/target/wasm32-wasip2/release", env!("CARGO_MANIFEST_DIR"))
+        format!("{}/../plugins/target/components", env!("CARGO_MANIFEST_DIR"))
     });
     let path = format!("{dir}/{file}");
     assert!(std::path::Path::new(&path).is_file(), "{path} is missing: run `make plugins`");

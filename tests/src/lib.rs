@@ -46,10 +46,10 @@ pub fn torture_dir() -> PathBuf {
 }
 
 /// Where the built plugins are: `$RINGWAY_PLUGIN_DIR` (the Makefile exports it), else where
-/// `make plugins` puts them, `<workspace>/plugins/target/wasm32-wasip2/release`.
+/// `make plugins` puts them, `<workspace>/plugins/target/components`.
 pub fn plugin_dir() -> PathBuf {
     std::env::var_os("RINGWAY_PLUGIN_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target/wasm32-wasip2/release")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target/components")
     })
 }
 
@@ -60,7 +60,7 @@ pub fn plugin(file: &str) -> PathBuf {
     assert!(
         path.is_file(),
         "plugin {file} is missing: expected {} ($RINGWAY_PLUGIN_DIR, else \
-         <workspace>/plugins/target/wasm32-wasip2/release); build the plugins with `make plugins`",
+         <workspace>/plugins/target/components); build the plugins with `make plugins`",
         path.display()
     );
     path

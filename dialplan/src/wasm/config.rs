@@ -48,7 +48,7 @@ impl PluginsConfig {
 pub struct PluginConfig {
     /// A unique name: in logs, errors, and the key of its key-value store.
     pub name: String,
-    /// The component file (`.wasm`, built for `wasm32-wasip2`).
+    /// The component file (`.wasm`).
     pub path: PathBuf,
     /// The per-decision deadline in milliseconds (default 10).
     #[serde(default)]

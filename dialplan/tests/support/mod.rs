@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// else the plugins workspace's release output.
 pub fn plugin_dir() -> PathBuf {
     std::env::var_os("RINGWAY_PLUGIN_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../plugins/target/wasm32-wasip2/release")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../plugins/target/components")
     })
 }
 

@@ -1,4 +1,5 @@
-//! `ringway-c-tool`: what a plugin written in C needs beyond clang.
+//! `ringway-c-tool`: what a plugin written in C needs beyond clang, and the step that makes a
+//! Rust plugin built for `wasm32-unknown-unknown` a component (`make plugins`).
 //!
 //! ```text
 //! ringway-c-tool bindings WIT_DIR OUT_DIR      # router.h, router.c, router_component_type.o

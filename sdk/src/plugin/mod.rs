@@ -2,7 +2,7 @@
 //! ([`Decision`]), as plain Rust types that mirror the WIT contract in `sdk/wit/ringway.wit`.
 //!
 //! A plugin implements [`Plugin`] and exports it with [`export_plugin!`](crate::export_plugin)
-//! (cargo feature `guest`, target `wasm32-wasip2`). The types here compile everywhere, so a
+//! (cargo feature `guest`, a wasm32 target). The types here compile everywhere, so a
 //! plugin's decision logic can be unit-tested natively; only the glue to the host (the
 //! `guest` module) needs WebAssembly.
 //!
