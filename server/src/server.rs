@@ -330,7 +330,7 @@ fn start_sip(
             store: store.clone(),
             location: location.clone(),
             inbox: senders[index].clone(),
-            listen: bound.sip.clone(),
+            listen: bound.sip.clone().into(),
             server_name: sip.server_name.clone(),
             calls: calls.clone(),
         };

@@ -72,7 +72,7 @@ pub struct Links {
     /// This shard's own queue, for the store's commit reports.
     pub inbox: mpsc::Sender<ShardInput>,
     /// The bound SIP listeners: requests Ringway originates leave from one of them.
-    pub listen: Vec<crate::config::ListenSpec>,
+    pub listen: Arc<[crate::config::ListenSpec]>,
     /// The `User-Agent` of requests Ringway originates.
     pub server_name: String,
     /// Routing, gateway state and admission, shared by the shards.
