@@ -117,8 +117,8 @@ const FIBER_STACK: usize = 1 << 20;
 /// Engine-wide limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HostSettings {
-    /// Most plugin instances alive at once (pooling allocator slots), i.e. concurrent
-    /// decisions. Default 256.
+    /// Most decisions in flight at once (pooling allocator slots; the pool also has room for
+    /// the finished instances that threads' kept stores hold, see `stores`). Default 256.
     pub max_instances: u32,
     /// The largest memory cap a plugin may configure (bytes). Default 64 MiB.
     pub max_memory: usize,
