@@ -17,9 +17,10 @@
 //!   [`plugin::Decision`] and the [`plugin::Target`] builder. The contract itself is the WIT
 //!   world in `sdk/wit/ringway.wit` (the single source of truth; the host generates its side from
 //!   the same file).
-//! - With the cargo feature `guest` (plugins built for `wasm32-unknown-unknown` or `wasm32-wasip2`): [`host`], the host's
-//!   imports as plain functions, and [`export_plugin!`], which exports a `Plugin`. The native
-//!   server never enables it, so it never compiles `wit-bindgen`.
+//! - With the cargo feature `guest` (plugins built for `wasm32-unknown-unknown` or
+//!   `wasm32-wasip2`): [`host`], the host's imports as plain functions, and [`export_plugin!`],
+//!   which exports a `Plugin`. The native server never enables it, so it never compiles
+//!   `wit-bindgen`.
 //!
 //! They live here so that there is one source for the server, the built-in router, plugins and
 //! `ringway explain`.

@@ -172,11 +172,6 @@ impl PluginValues {
     pub fn len(&self, plugin: &str) -> usize {
         self.plugins.get(plugin).map_or(0, HashMap::len)
     }
-
-    /// Whether `plugin` holds no keys.
-    pub fn is_empty(&self, plugin: &str) -> bool {
-        self.len(plugin) == 0
-    }
 }
 
 /// An in-memory [`PluginStore`], at most [`MAX_KEYS`] keys per plugin.

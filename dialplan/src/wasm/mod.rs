@@ -54,8 +54,9 @@
 //! `config` (the `[[plugins]]` shape, [`Fallback`]), `deadline` (what a decision is charged and
 //! how it is stopped), `error` ([`LoadError`], [`PluginError`]),
 //! `env` ([`HostEnv`]: tables, balances, clock, store), `state` (one decision's store data and
-//! the host imports), `stores` (the wasmtime stores decisions run in, kept per thread), `convert` (request and decision ↔ WIT, with the checks on plugin answers),
-//! `harness` ([`test_call`], behind `ringway plugin test`).
+//! the host imports), `stores` (the wasmtime stores decisions run in, kept per thread),
+//! `convert` (request and decision ↔ WIT, with the checks on plugin answers), `harness`
+//! ([`test_call`], behind `ringway plugin test`).
 
 mod config;
 mod convert;
@@ -516,23 +517,9 @@ impl LoadedPlugin {
         } else if error.is::<Overrun>() {
             PluginErrorKind::Deadline(self.deadline)
         } else if let Some(trap) = error.downcast_ref::<Trap>() {
-            if let Some(panic) = store.data().panic() {
-                let panic = panic.replace('\n', " ");
-                return self.error(PluginErrorKind::Trap(format!("{trap}; {panic}")));
-            }
-            let stderr = store.data().stderr();
-            let stderr = String::from_utf8_lossy(&stderr);
-            // The panic message, without Rust's advice about backtraces.
-            let lines: Vec<&str> = stderr
-                .lines()
-                .filter(|l| !l.starts_with("note: run with `RUST_BACKTRACE"))
-                .collect();
-            let stderr = lines.join(" ");
-            let stderr = stderr.trim();
-            if stderr.is_empty() {
-                PluginErrorKind::Trap(trap.to_string())
-            } else {
-                PluginErrorKind::Trap(format!("{trap}; stderr: {stderr}"))
+            match store.data().trap_reason() {
+                Some(reason) => PluginErrorKind::Trap(format!("{trap}; {reason}")),
+                None => PluginErrorKind::Trap(trap.to_string()),
             }
         } else if instantiating {
             PluginErrorKind::Instantiate(format!("{error:#}"))

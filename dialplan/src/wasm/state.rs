@@ -81,14 +81,22 @@ impl CallState {
         }
     }
 
-    /// What the plugin said it panicked with, if it did.
-    pub fn panic(&self) -> Option<&str> {
-        self.panic.as_deref()
-    }
-
-    /// What the plugin wrote to stderr (a panic message, from a plugin without the SDK's hook).
-    pub fn stderr(&self) -> Vec<u8> {
-        self.wasi.as_ref().map(|wasi| wasi.stderr.contents().to_vec()).unwrap_or_default()
+    /// Why the plugin trapped, on one line, if it said: the message it sent to `panicked` (the
+    /// SDK's panic hook), else what it wrote to stderr (a plugin without that hook), without
+    /// Rust's advice about backtraces.
+    pub fn trap_reason(&self) -> Option<String> {
+        if let Some(panic) = &self.panic {
+            return Some(panic.replace('\n', " "));
+        }
+        let stderr = self.wasi.as_ref()?.stderr.contents();
+        let stderr = String::from_utf8_lossy(&stderr);
+        let lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.starts_with("note: run with `RUST_BACKTRACE"))
+            .collect();
+        let stderr = lines.join(" ");
+        let stderr = stderr.trim();
+        (!stderr.is_empty()).then(|| format!("stderr: {stderr}"))
     }
 }
 

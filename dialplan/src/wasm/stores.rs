@@ -27,14 +27,8 @@ pub(crate) fn idle_slots() -> u32 {
     THREADS * (DECISIONS_PER_STORE - 1)
 }
 
-/// A store between two decisions, and how many it served.
-struct Kept {
-    store: Store<CallState>,
-    served: u32,
-}
-
 thread_local! {
-    static KEPT: RefCell<Option<Kept>> = const { RefCell::new(None) };
+    static KEPT: RefCell<Option<Lent>> = const { RefCell::new(None) };
 }
 
 /// A store for one decision on `engine`, holding `state`: this thread's kept store, else a new
@@ -42,9 +36,9 @@ thread_local! {
 pub(crate) fn take(engine: &Engine, state: CallState) -> Lent {
     let kept = KEPT.with(|kept| kept.borrow_mut().take());
     match kept {
-        Some(Kept { mut store, served }) if Engine::same(store.engine(), engine) => {
-            *store.data_mut() = state;
-            Lent { store, served }
+        Some(mut lent) if Engine::same(lent.store.engine(), engine) => {
+            *lent.store.data_mut() = state;
+            lent
         }
         _ => {
             let mut store = Store::new(engine, state);
@@ -54,7 +48,8 @@ pub(crate) fn take(engine: &Engine, state: CallState) -> Lent {
     }
 }
 
-/// A store lent to one decision.
+/// A store lent to one decision (or kept by the thread between two), and how many decisions
+/// it has served.
 pub(crate) struct Lent {
     pub store: Store<CallState>,
     served: u32,
@@ -63,17 +58,13 @@ pub(crate) struct Lent {
 /// The decision in `lent` ended well: this thread keeps the store for the next one, unless
 /// it has served its share (or the thread already keeps another), in which case it is dropped
 /// here with its instances.
-pub(crate) fn give_back(lent: Lent) {
-    let served = lent.served + 1;
-    if served >= DECISIONS_PER_STORE {
-        return;
+pub(crate) fn give_back(mut lent: Lent) {
+    lent.served += 1;
+    if lent.served < DECISIONS_PER_STORE {
+        KEPT.with(|kept| {
+            kept.borrow_mut().get_or_insert(lent);
+        });
     }
-    KEPT.with(|kept| {
-        let mut kept = kept.borrow_mut();
-        if kept.is_none() {
-            *kept = Some(Kept { store: lent.store, served });
-        }
-    });
 }
 
 /// Drops this thread's kept store, returning its instances to the pool.
