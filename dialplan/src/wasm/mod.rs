@@ -156,12 +156,14 @@ impl PluginHost {
         let n = settings.max_instances.max(1).saturating_add(stores::idle_slots());
         let mut pool = PoolingAllocationConfig::default();
         // A Rust component instantiates a handful of core modules (the program and the
-        // component model's shims), each with a table; one memory.
+        // component model's shims), each with a table; one memory. A fiber stack is held only
+        // while a decision runs, and by a kept store between two (1 MiB of address space and
+        // two mappings each: not one per finished instance).
         pool.total_component_instances(n)
             .total_core_instances(n.saturating_mul(8))
             .total_memories(n.saturating_mul(2))
             .total_tables(n.saturating_mul(8))
-            .total_stacks(n)
+            .total_stacks(settings.max_instances.max(1).saturating_add(stores::idle_stacks()))
             .max_memory_size(settings.max_memory)
             .table_keep_resident(KEEP_RESIDENT);
         // Returning a slot to the pool must reset what the last instance wrote. By default that

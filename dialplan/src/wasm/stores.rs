@@ -27,6 +27,12 @@ pub(crate) fn idle_slots() -> u32 {
     THREADS * (DECISIONS_PER_STORE - 1)
 }
 
+/// Fiber stacks held by kept stores (wasmtime keeps a store's last fiber stack for its next
+/// call), besides those of decisions in flight.
+pub(crate) fn idle_stacks() -> u32 {
+    THREADS
+}
+
 thread_local! {
     static KEPT: RefCell<Option<Lent>> = const { RefCell::new(None) };
 }
