@@ -315,19 +315,22 @@ impl tracing::Subscriber for Capture {
 #[test]
 fn a_plugin_line_at_a_level_the_server_filters_out_is_not_sent_and_one_it_keeps_arrives_with_its_fields() {
     let host = host();
-    let chain = chain(&host, &entry("lcr", LCR_SETTINGS), &env());
-    let request = RouteRequest::new("sip:+74951234567@pbx");
+    let env = HostEnv { balances: Arc::new(|_: &str| Balance::Amount(0)), ..env() };
+    let chain = chain(&host, &entry("prepaid-guard", ""), &env);
+    let mut request = RouteRequest::new("sip:+74951234567@pbx");
+    request.account = Some("1001".into());
     let logged_at = |max: tracing::Level| {
         let capture = Arc::new(Capture { max, lines: Default::default(), offered: Default::default() });
         tracing::subscriber::with_default(capture.clone(), || {
-            assert!(matches!(block_on(chain.decide(&request)).unwrap().decision, Decision::Targets(_)));
+            let decision = block_on(chain.decide(&request)).unwrap().decision;
+            assert_eq!(decision, Decision::Reject(NO_MONEY_LEFT_ON_RFC_ACCOUNT_403));
         });
         let lines = capture.lines.lock().unwrap().clone();
-        let lines: Vec<String> = lines.into_iter().filter(|l| l.contains("least-cost route")).collect();
+        let lines: Vec<String> = lines.into_iter().filter(|l| l.contains("no money left")).collect();
         (lines, capture.offered.load(std::sync::atomic::Ordering::Relaxed))
     };
-    assert_eq!(logged_at(tracing::Level::INFO), (vec![], 0), "lcr's debug line never leaves the plugin for an info log");
-    let (debug, _) = logged_at(tracing::Level::DEBUG);
-    assert_eq!(debug.len(), 1, "{debug:?}");
-    assert!(debug[0].contains(r#"plugin="lcr""#) && debug[0].contains(r#"gateway="carrier-b""#) && debug[0].contains(r#"prefix="+7495""#), "{debug:?}");
+    assert_eq!(logged_at(tracing::Level::WARN), (vec![], 0), "prepaid-guard's info line never leaves the plugin for a warn log");
+    let (info, _) = logged_at(tracing::Level::INFO);
+    assert_eq!(info.len(), 1, "{info:?}");
+    assert!(info[0].contains(r#"plugin="prepaid-guard""#) && info[0].contains(r#"account="1001""#), "{info:?}");
 }

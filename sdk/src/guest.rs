@@ -6,8 +6,8 @@
 //! Nothing here is needed by the server; the feature keeps `wit-bindgen` out of native builds.
 
 use crate::plugin::{
-    Answer, Attempt, Call, Decision, Destination, Hangup, HeaderEdit, Outcome, Party, Plugin,
-    Target, Transport,
+    Answer, Attempt, Call, Decision, Destination, Hangup, HeaderEdit, NumberCheck, Outcome, Party,
+    Plugin, Target, Transport,
 };
 use crate::{StatusCode, StatusLine, catalog};
 use std::time::Duration;
@@ -31,10 +31,23 @@ pub use wit_bindgen;
 use bindings::ringway::plugin::types as wit;
 
 /// Sends a panic's message to the host before the plugin traps (a fresh instance starts with
-/// the standard hook, which has nowhere to write it).
+/// the standard hook, which has nowhere to write it), 32 bytes per call: see `panicked` in the
+/// WIT for why it takes integers.
 fn report_panics() {
     std::panic::set_hook(Box::new(|info| {
-        bindings::ringway::plugin::host::panicked(&info.to_string());
+        let message = info.to_string();
+        for piece in message.as_bytes().chunks(32).take(32) {
+            let mut bytes = [0u8; 32];
+            bytes[..piece.len()].copy_from_slice(piece);
+            let word = |i: usize| {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+                u64::from_le_bytes(w)
+            };
+            // At most 32 bytes: the length fits.
+            let len = piece.len() as u8;
+            bindings::ringway::plugin::host::panicked((word(0), word(1), word(2), word(3)), len);
+        }
     }));
 }
 
@@ -78,6 +91,15 @@ pub fn on_hangup<P: Plugin>(call: wit::Call, hangup: wit::Hangup) {
     P::on_hangup(&call_from(call), &hangup);
 }
 
+/// The host's number check in the SDK's terms.
+pub(crate) fn number_check_from(check: wit::NumberCheck) -> NumberCheck {
+    match check {
+        wit::NumberCheck::NotANumber => NumberCheck::NotANumber,
+        wit::NumberCheck::Invalid(n) => NumberCheck::Invalid(n),
+        wit::NumberCheck::Valid(n) => NumberCheck::Valid(n),
+    }
+}
+
 fn pairs(pairs: Vec<wit::Pair>) -> Vec<(String, String)> {
     pairs.into_iter().map(|p| (p.name, p.value)).collect()
 }
@@ -100,6 +122,7 @@ fn call_from(c: wit::Call) -> Call {
         request_uri: c.request_uri,
         caller: party(c.caller),
         callee: party(c.callee),
+        dialed_number: number_check_from(c.dialed),
         account: c.account,
         tariff_plan: c.tariff_plan,
         source: c.source,

@@ -5,7 +5,7 @@
 //! Every function here is a call into the server; each costs a boundary crossing (well under a
 //! microsecond), so call them per decision, not per loop iteration.
 
-use crate::guest::{decision_from, imports};
+use crate::guest::{decision_from, imports, number_check_from};
 use crate::plugin::{Balance, Decision, KvError, Level, NumberCheck, UnixTime};
 
 /// Writes a log line to the server's log, tagged with the plugin and the call, with structured
@@ -69,11 +69,7 @@ pub fn lookup_route(number: &str, tariff_plan: Option<&str>) -> Decision {
 
 /// Normalizes `number` with the server's numbering settings and checks it against its plans.
 pub fn check_number(number: &str) -> NumberCheck {
-    match imports::check_number(number) {
-        imports::NumberCheck::NotANumber => NumberCheck::NotANumber,
-        imports::NumberCheck::Invalid(n) => NumberCheck::Invalid(n),
-        imports::NumberCheck::Valid(n) => NumberCheck::Valid(n),
-    }
+    number_check_from(imports::check_number(number))
 }
 
 /// The prepaid balance of `account` ([`Balance::Unknown`] until billing is configured).

@@ -50,6 +50,16 @@ pub(crate) fn attempts_to_wit(attempts: &[Attempt]) -> Vec<wit::Attempt> {
         .collect()
 }
 
+/// `number` as the numbering settings of `tables` read it (the `check-number` import, and the
+/// call's `dialed`).
+pub(crate) fn number_check(tables: &Tables, number: &str) -> wit::NumberCheck {
+    match tables.check_number(number) {
+        None => wit::NumberCheck::NotANumber,
+        Some((normalized, true)) => wit::NumberCheck::Valid(normalized),
+        Some((normalized, false)) => wit::NumberCheck::Invalid(normalized),
+    }
+}
+
 /// The call as plugins see it (the WIT `call` record), borrowed from the request: lowered
 /// into the guest straight from the server's strings, with no owned copy made per decision.
 /// `settings` is set per plugin.
@@ -62,6 +72,7 @@ pub(crate) struct CallView<'a> {
     request_uri: &'a str,
     caller: PartyView<'a>,
     callee: PartyView<'a>,
+    dialed: wit::NumberCheck,
     account: Option<&'a str>,
     #[component(name = "tariff-plan")]
     tariff_plan: Option<&'a str>,
@@ -97,12 +108,16 @@ fn pair_views(pairs: &[(String, String)]) -> Vec<PairView<'_>> {
 }
 
 /// The call as plugins see it; `settings` is set per plugin.
-pub(crate) fn call_view(request: &RouteRequest) -> CallView<'_> {
+pub(crate) fn call_view<'a>(request: &'a RouteRequest, tables: &Tables) -> CallView<'a> {
     CallView {
         call_id: &request.call_id,
         request_uri: &request.request_uri,
         caller: PartyView { number: request.caller.as_deref(), display_name: request.caller_name.as_deref() },
         callee: PartyView { number: request.dialed.as_deref(), display_name: request.callee_name.as_deref() },
+        dialed: request
+            .dialed
+            .as_deref()
+            .map_or(wit::NumberCheck::NotANumber, |d| number_check(tables, d)),
         account: request.account.as_deref(),
         tariff_plan: request.tariff_plan.as_deref(),
         source: request.source.map(|s| s.to_string()),

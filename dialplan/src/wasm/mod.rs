@@ -364,7 +364,9 @@ impl PluginChain {
     /// `Err` carries the failed plugin's fallback line: answer the caller with
     /// [`PluginError::decision`].
     pub async fn decide(&self, request: &RouteRequest) -> Result<ChainDecision, PluginError> {
-        let mut call = convert::call_view(request);
+        let Some(mut call) = self.call_view(request) else {
+            return Ok(ChainDecision { decision: Decision::Continue, decided_by: None });
+        };
         for (index, plugin) in self.plugins.iter().enumerate() {
             match plugin.route(&mut call, request).await? {
                 Decision::Continue => continue,
@@ -385,7 +387,7 @@ impl PluginChain {
         request: &RouteRequest,
     ) -> Option<Result<Decision, PluginError>> {
         let plugin = self.plugins.iter().find(|p| &*p.meta.name == name)?;
-        Some(plugin.route(&mut convert::call_view(request), request).await)
+        Some(plugin.route(&mut convert::call_view(request, &plugin.meta.env.tables), request).await)
     }
 
     /// The targets of the plugin at `decided_by` were all tried and failed over: asks its
@@ -398,7 +400,7 @@ impl PluginChain {
         attempts: &[Attempt],
     ) -> Result<Decision, PluginError> {
         let Some(plugin) = self.plugins.get(decided_by.0) else { return Ok(Decision::Continue) };
-        let mut call = convert::call_view(request);
+        let mut call = convert::call_view(request, &plugin.meta.env.tables);
         call.settings = &plugin.settings;
         let attempts = convert::attempts_to_wit(attempts);
         let decision = plugin
@@ -406,6 +408,12 @@ impl PluginChain {
             .await
             .and_then(|(d,)| plugin.check(d, request));
         plugin.skip_if_failing_open(decision)
+    }
+
+    /// The call record for `request`; `None` for an empty chain. The plugins of a chain share
+    /// one environment, whose tables read the dialed number once for all of them.
+    fn call_view<'a>(&self, request: &'a RouteRequest) -> Option<convert::CallView<'a>> {
+        self.plugins.first().map(|p| convert::call_view(request, &p.meta.env.tables))
     }
 
     /// Whether any plugin of the chain has its billing hooks on: the server tells the chain
@@ -418,7 +426,7 @@ impl PluginChain {
     /// plugins that failed (the call goes on regardless).
     pub async fn on_answer(&self, request: &RouteRequest, answer: &AnswerInfo) -> Vec<PluginError> {
         let answer = convert::answer_to_wit(answer);
-        let mut call = convert::call_view(request);
+        let Some(mut call) = self.call_view(request) else { return Vec::new() };
         let mut errors = Vec::new();
         for plugin in self.plugins.iter().filter(|p| p.billing_hooks) {
             call.settings = &plugin.settings;
@@ -432,7 +440,7 @@ impl PluginChain {
     /// plugins that failed.
     pub async fn on_hangup(&self, request: &RouteRequest, hangup: &HangupInfo) -> Vec<PluginError> {
         let hangup = convert::hangup_to_wit(hangup);
-        let mut call = convert::call_view(request);
+        let Some(mut call) = self.call_view(request) else { return Vec::new() };
         let mut errors = Vec::new();
         for plugin in self.plugins.iter().filter(|p| p.billing_hooks) {
             call.settings = &plugin.settings;

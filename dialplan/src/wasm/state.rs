@@ -4,7 +4,7 @@
 
 use super::bindings::ringway::plugin::host::{self, Level};
 use super::bindings::ringway::plugin::types;
-use super::convert::decision_to_wit;
+use super::convert::{decision_to_wit, number_check};
 use super::deadline::Meter;
 use super::env::{Balance, HostEnv, MAX_KEY, MAX_VALUE, StoreRefusal};
 use crate::RouteRequest;
@@ -21,6 +21,8 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 const MAX_LOG_LINES: u32 = 32;
 /// Longest log message kept (bytes); longer ones are cut.
 const MAX_LOG_MESSAGE: usize = 1024;
+/// Longest panic message kept (bytes); the rest of the pieces is dropped.
+const MAX_PANIC_MESSAGE: usize = 1024;
 /// How much of a plugin's stderr is kept for its trap message (bytes).
 const STDERR_CAPACITY: usize = 4096;
 
@@ -42,8 +44,9 @@ pub(crate) struct CallState {
     meta: Arc<PluginMeta>,
     call_id: String,
     log_lines: u32,
-    /// What the plugin said it panicked with (`host::panicked`), for its trap's error.
-    panic: Option<String>,
+    /// What the plugin said it panicked with (`host::panicked`, in pieces), for its trap's
+    /// error.
+    panic: Vec<u8>,
 }
 
 /// A decision's WASI context and the stderr it writes to.
@@ -77,7 +80,7 @@ impl CallState {
             call_id: request.call_id.clone(),
             meta,
             log_lines: 0,
-            panic: None,
+            panic: Vec::new(),
         }
     }
 
@@ -85,8 +88,8 @@ impl CallState {
     /// SDK's panic hook), else what it wrote to stderr (a plugin without that hook), without
     /// Rust's advice about backtraces.
     pub fn trap_reason(&self) -> Option<String> {
-        if let Some(panic) = &self.panic {
-            return Some(panic.replace('\n', " "));
+        if !self.panic.is_empty() {
+            return Some(String::from_utf8_lossy(&self.panic).replace('\n', " "));
         }
         let stderr = self.wasi.as_ref()?.stderr.contents();
         let stderr = String::from_utf8_lossy(&stderr);
@@ -216,8 +219,10 @@ impl host::Host for CallState {
         })
     }
 
-    fn panicked(&mut self, message: String) -> Result<()> {
-        self.panic = Some(cut(message, MAX_LOG_MESSAGE));
+    fn panicked(&mut self, bytes: (u64, u64, u64, u64), len: u8) -> Result<()> {
+        let piece = [bytes.0, bytes.1, bytes.2, bytes.3].map(u64::to_le_bytes).concat();
+        let room = MAX_PANIC_MESSAGE.saturating_sub(self.panic.len());
+        self.panic.extend(piece.iter().take(usize::from(len).min(room)));
         Ok(())
     }
 
@@ -272,13 +277,9 @@ impl host::Host for CallState {
         Ok(decision_to_wit(&env.tables.route(&request, &*env.gateways, hasher.finish())))
     }
 
-    fn check_number(&mut self, number: String) -> Result<host::NumberCheck> {
+    fn check_number(&mut self, number: String) -> Result<types::NumberCheck> {
         self.meter.check()?;
-        Ok(match self.meta.env.tables.check_number(&number) {
-            None => host::NumberCheck::NotANumber,
-            Some((normalized, true)) => host::NumberCheck::Valid(normalized),
-            Some((normalized, false)) => host::NumberCheck::Invalid(normalized),
-        })
+        Ok(number_check(&self.meta.env.tables, &number))
     }
 
     fn account_balance(&mut self, account: String) -> Result<host::Balance> {

@@ -7,23 +7,24 @@
 //!   (integers: money is never a float). Prefixes are E.164 with `+`.
 //! - `max_targets`: at most this many targets (default 3).
 //!
-//! The dialed number is normalized by the server's numbering settings first
-//! (`host::check_number`), so `8 495 …` and `+7495…` find the same rates. A number no
-//! prefix covers, or no number at all, is not this plugin's business: `continue`.
+//! The dialed number is the one the server's numbering settings normalized (the call's
+//! `dialed_number`), so `8 495 …` and `+7495…` find the same rates. A number no prefix covers,
+//! or no number at all, is not this plugin's business: `continue`.
+//!
+//! The plugin calls no host import: everything it needs comes with the call, so its component
+//! instantiates one core module per decision, not three (see `panicked` in the WIT).
 
-use ringway_sdk::host;
-use ringway_sdk::plugin::{Call, Decision, Level, NumberCheck, Plugin, Target};
+use ringway_sdk::plugin::{Call, Decision, NumberCheck, Plugin, Target};
 
 struct Lcr;
 
 impl Plugin for Lcr {
     fn route(call: &Call) -> Decision {
-        let Some(dialed) = call.dialed() else { return Decision::Continue };
-        let number = match host::check_number(dialed) {
+        let number = match &call.dialed_number {
             NumberCheck::Valid(n) | NumberCheck::Invalid(n) => n,
             NumberCheck::NotANumber => return Decision::Continue,
         };
-        let Some((prefix, rates)) = call
+        let Some((_, rates)) = call
             .settings_under("rates")
             .filter(|(prefix, _)| number.starts_with(prefix))
             .max_by_key(|(prefix, _)| prefix.len())
@@ -34,18 +35,11 @@ impl Plugin for Lcr {
         // Stable: equal rates keep the settings' order.
         offers.sort_by_key(|&(rate, _)| rate);
         let max = call.setting("max_targets").and_then(|m| m.trim().parse().ok()).unwrap_or(3);
-        if let Some(&(rate, gateway)) = offers.first().filter(|_| host::log_enabled(Level::Debug)) {
-            host::log(
-                Level::Debug,
-                "least-cost route",
-                &[("prefix", prefix), ("gateway", gateway), ("rate", &rate.to_string())],
-            );
-        }
         Decision::targets(
             offers
                 .into_iter()
                 .take(max)
-                .map(|(_, gateway)| Target::gateway(gateway).number(&number)),
+                .map(|(_, gateway)| Target::gateway(gateway).number(number)),
         )
     }
 }

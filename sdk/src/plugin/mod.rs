@@ -120,6 +120,10 @@ pub struct Call {
     pub caller: Party,
     /// The called party (Request-URI user, To display name).
     pub callee: Party,
+    /// The dialed number as the server's numbering settings read it: what
+    /// [`host::check_number`](crate::host::check_number) answers for [`dialed`](Self::dialed),
+    /// sent with the call so that a plugin need not ask.
+    pub dialed_number: NumberCheck,
     /// The authenticated account placing the call.
     pub account: Option<String>,
     /// The account's tariff plan.
@@ -353,9 +357,10 @@ pub enum Balance {
 }
 
 /// A number checked against the server's numbering plans.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum NumberCheck {
-    /// Not a phone number at all.
+    /// Not a phone number at all (or no number).
+    #[default]
     NotANumber,
     /// Normalized (E.164 where possible) but matches none of the numbering plans.
     Invalid(String),
