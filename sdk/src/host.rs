@@ -4,6 +4,14 @@
 //!
 //! Every function here is a call into the server; each costs a boundary crossing (well under a
 //! microsecond), so call them per decision, not per loop iteration.
+//!
+//! Those that pass strings (`log`, the key-value store, `lookup_route`, `check_number`,
+//! `balance`) cost once more, just by being used anywhere in the plugin: they need the plugin's
+//! memory, so its component instantiates two more core modules for every decision (about a
+//! microsecond). [`log_enabled`] and [`now`] do not, and the call already carries what
+//! `check_number` would say about the dialed number ([`Call::dialed_number`]).
+//!
+//! [`Call::dialed_number`]: crate::plugin::Call::dialed_number
 
 use crate::guest::{decision_from, imports, number_check_from};
 use crate::plugin::{Balance, Decision, KvError, Level, NumberCheck, UnixTime};
