@@ -107,6 +107,17 @@ fn pair_views(pairs: &[(String, String)]) -> Vec<PairView<'_>> {
     pairs.iter().map(|(name, value)| PairView { name, value }).collect()
 }
 
+impl CallView<'_> {
+    /// What a target without a number of its own dials: the dialed number as the numbering
+    /// plans read it, else as dialed (nothing when the Request-URI has no user part).
+    pub(crate) fn target_number(&self) -> &str {
+        match &self.dialed {
+            wit::NumberCheck::Valid(n) | wit::NumberCheck::Invalid(n) => n,
+            wit::NumberCheck::NotANumber => self.callee.number.unwrap_or_default(),
+        }
+    }
+}
+
 /// The call as plugins see it; `settings` is set per plugin.
 pub(crate) fn call_view<'a>(request: &'a RouteRequest, tables: &Tables) -> CallView<'a> {
     CallView {
@@ -193,10 +204,11 @@ fn target_to_wit(target: &Target) -> wit::Target {
     }
 }
 
-/// A plugin's decision as the server's, or why it cannot be carried out.
+/// A plugin's decision as the server's, or why it cannot be carried out. A target without a
+/// number of its own dials `number` (see [`CallView::target_number`]).
 pub(crate) fn decision_from_wit(
     decision: wit::Decision,
-    request: &RouteRequest,
+    number: &str,
     tables: &Tables,
 ) -> Result<Decision, String> {
     match decision {
@@ -210,7 +222,7 @@ pub(crate) fn decision_from_wit(
                 return Err(format!("{} targets (at most {MAX_TARGETS})", targets.len()));
             }
             let targets: Result<Vec<Target>, String> =
-                targets.into_iter().map(|t| target_from_wit(t, request, tables)).collect();
+                targets.into_iter().map(|t| target_from_wit(t, number, tables)).collect();
             Ok(Decision::Targets(targets?))
         }
     }
@@ -248,19 +260,11 @@ fn header_name(name: &str) -> Result<String, String> {
     Ok(lower)
 }
 
-fn target_from_wit(
-    t: wit::Target,
-    request: &RouteRequest,
-    tables: &Tables,
-) -> Result<Target, String> {
+fn target_from_wit(t: wit::Target, dialed: &str, tables: &Tables) -> Result<Target, String> {
     let number = match t.number {
         Some(number) if is_user_part(&number) => number,
         Some(number) => return Err(format!("number {number:?} is not a SIP user part")),
-        None => request
-            .dialed
-            .as_deref()
-            .map(|d| tables.check_number(d).map_or_else(|| d.to_owned(), |(n, _)| n))
-            .unwrap_or_default(),
+        None => dialed.to_owned(),
     };
     for codec in &t.codecs {
         if !KNOWN_CODECS.contains(&codec.as_str()) {
@@ -358,7 +362,9 @@ caller_id = "74950000000"
 
     fn decide(targets: Vec<wit::Target>) -> Result<Decision, String> {
         let request = RouteRequest::new("sip:84951234567@pbx");
-        decision_from_wit(wit::Decision::Targets(targets), &request, &tables())
+        let tables = tables();
+        let number = call_view(&request, &tables).target_number().to_owned();
+        decision_from_wit(wit::Decision::Targets(targets), &number, &tables)
     }
 
     #[test]
@@ -434,10 +440,9 @@ caller_id = "74950000000"
 
     #[test]
     fn rejections_must_be_byte_exact_catalog_lines() {
-        let request = RouteRequest::new("sip:1@pbx");
         let reject = |code, reason: &str| {
             let line = wit::StatusLine { code, reason: reason.into() };
-            decision_from_wit(wit::Decision::Reject(line), &request, &tables())
+            decision_from_wit(wit::Decision::Reject(line), "1", &tables())
         };
         assert_eq!(reject(480, "No money left"), Ok(Decision::Reject(NO_MONEY_LEFT_480)));
         assert!(reject(480, "no money left").unwrap_err().contains("not a catalog line"));
@@ -446,13 +451,13 @@ caller_id = "74950000000"
 
     #[test]
     fn lookup_answers_round_trip_through_the_wit_types() {
-        let request = RouteRequest::new("sip:84951234567@pbx");
         let tables = tables();
+        let number = "+74951234567";
         let mut t = target(wit::Destination::Gateway("carrier-a".into()));
         t.headers = vec![wit::HeaderEdit::Set(wit::Pair { name: "x-a".into(), value: "1".into() })];
         let decision =
-            decision_from_wit(wit::Decision::Targets(vec![t]), &request, &tables).unwrap();
-        let again = decision_from_wit(decision_to_wit(&decision), &request, &tables).unwrap();
+            decision_from_wit(wit::Decision::Targets(vec![t]), number, &tables).unwrap();
+        let again = decision_from_wit(decision_to_wit(&decision), number, &tables).unwrap();
         assert_eq!(again, decision);
     }
 }

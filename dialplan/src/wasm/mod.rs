@@ -406,7 +406,7 @@ impl PluginChain {
         let decision = plugin
             .run(request, &plugin.exports.on_failure, (&call, attempts.as_slice()))
             .await
-            .and_then(|(d,)| plugin.check(d, request));
+            .and_then(|(d,)| plugin.check(d, call.target_number()));
         plugin.skip_if_failing_open(decision)
     }
 
@@ -471,7 +471,7 @@ impl LoadedPlugin {
         let decision = self
             .run(request, &self.exports.route, (&*call,))
             .await
-            .and_then(|(d,)| self.check(d, request));
+            .and_then(|(d,)| self.check(d, call.target_number()));
         self.skip_if_failing_open(decision)
     }
 
@@ -543,13 +543,10 @@ impl LoadedPlugin {
         PluginError { plugin: Arc::clone(&self.meta.name), kind, fallback: self.fallback }
     }
 
-    /// The plugin's WIT decision as the server's, or a bad-decision error.
-    fn check(
-        &self,
-        decision: wit::Decision,
-        request: &RouteRequest,
-    ) -> Result<Decision, PluginError> {
-        convert::decision_from_wit(decision, request, &self.meta.env.tables)
+    /// The plugin's WIT decision as the server's, or a bad-decision error (a target without a
+    /// number dials `number`).
+    fn check(&self, decision: wit::Decision, number: &str) -> Result<Decision, PluginError> {
+        convert::decision_from_wit(decision, number, &self.meta.env.tables)
             .map_err(|reason| self.error(PluginErrorKind::BadDecision(reason)))
     }
 
